@@ -1,4 +1,7 @@
-"""Tests for sim.agro against the FAO-56 worked examples (Allen et al. 1998) and CROPWAT formulas."""
+"""Tests for sim.agro against the FAO-56 worked examples (Allen et al. 1998) and CROPWAT formulas.
+
+Worked numbers as transcribed in /work/shared/reference/methods.md section 3.
+"""
 
 import numpy as np
 import pytest
@@ -30,10 +33,10 @@ from sim.agro import (
     wind_speed_2m,
 )
 
-# FAO-56 Example 17 (chapter 3, p. 69): monthly ET0, Bangkok, April.
+# FAO-56 Example 17 (chapter 3): monthly ET0, Bangkok, April.
 EX17 = {"tmax": 34.8, "tmin": 25.6, "lat_deg": 13.73, "elevation": 2.0, "doy": 105}
 EX17_KW = {"ea": 2.85, "u2": 2.0, "sunshine_hours": 8.5, "g": 0.14}
-# FAO-56 Example 18 (chapter 3, p. 72): daily ET0, Uccle (Brussels), 6 July.
+# FAO-56 Example 18 (chapter 3): daily ET0, Uccle (Brussels), 6 July.
 EX18 = {"tmax": 21.5, "tmin": 12.3, "lat_deg": 50.80, "elevation": 100.0, "doy": 187}
 EX18_KW = {"rhmax": 84.0, "rhmin": 63.0, "u10": 2.78, "sunshine_hours": 9.25}
 
@@ -52,7 +55,7 @@ def test_pm_fao56_example_18_uccle_daily():
 
 
 def test_wind_speed_2m_example_18():
-    # FAO-56 Eq. 47 and Example 18 (p. 72): 2.78 m/s at 10 m -> 2.078 m/s at 2 m
+    # FAO-56 Eq. 47 and Example 18: 2.78 m/s at 10 m -> 2.078 m/s at 2 m
     assert wind_speed_2m(2.78, 10.0) == pytest.approx(2.078, abs=0.002)
     kw = dict(EX18_KW)
     u10 = kw.pop("u10")
@@ -99,12 +102,19 @@ def test_pm_xarray_matches_numpy_and_keeps_coords():
     assert set(out.dims) == {"region", "time"}
     assert list(out.region.values) == ["a", "b", "c"]
     ref = et0_penman_monteith(
-        tmax.values, tmin.values, lat.values[:, None], 100.0, doy.values[None, :],
-        rh_mean=60.0, u2=2.0, sunshine_hours=8.0,
-    )  # fmt: skip
+        tmax.values,
+        tmin.values,
+        lat.values[:, None],
+        100.0,
+        doy.values[None, :],
+        rh_mean=60.0,
+        u2=2.0,
+        sunshine_hours=8.0,
+    )
     np.testing.assert_allclose(out.transpose("region", "time").values, ref, rtol=1e-12)
     assert out.sel(region="a").isel(time=0) == pytest.approx(
-        et0_penman_monteith(34.8, 25.8, 13.73, 100.0, 105, rh_mean=60.0, u2=2.0, sunshine_hours=8.0), rel=1e-12
+        et0_penman_monteith(34.8, 25.8, 13.73, 100.0, 105, rh_mean=60.0, u2=2.0, sunshine_hours=8.0),
+        rel=1e-12,
     )
 
 
@@ -115,11 +125,18 @@ def _ra_fao56(lat_deg: float, doy: int) -> float:
     delta = 0.409 * np.sin(2 * np.pi / 365 * doy - 1.39)  # Eq. 24
     ws = np.arccos(-np.tan(phi) * np.tan(delta))  # Eq. 25
     gsc = 0.0820  # MJ m-2 min-1
-    return 24 * 60 / np.pi * gsc * dr * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
+    return (
+        24
+        * 60
+        / np.pi
+        * gsc
+        * dr
+        * (ws * np.sin(phi) * np.sin(delta) + np.cos(phi) * np.cos(delta) * np.sin(ws))
+    )
 
 
 def test_ra_helper_reproduces_fao56_example_8():
-    # FAO-56 Example 8 (p. 47): 20 deg S, 3 September (J = 246) -> Ra = 32.2 MJ m-2 day-1
+    # FAO-56 Example 8: 20 deg S, 3 September (J = 246) -> Ra = 32.2 MJ m-2 day-1
     assert _ra_fao56(-20.0, 246) == pytest.approx(32.2, abs=0.05)
 
 
@@ -145,9 +162,11 @@ def test_hargreaves_vectorised_numpy_and_xarray():
     scalars = [et0_hargreaves(tmax[i], tmin[i], lat[i], doy[i]) for i in range(3)]
     np.testing.assert_allclose(out, scalars, rtol=1e-12)
     da = et0_hargreaves(
-        xr.DataArray(tmax, dims="x"), xr.DataArray(tmin, dims="x"), xr.DataArray(lat, dims="x"),
+        xr.DataArray(tmax, dims="x"),
+        xr.DataArray(tmin, dims="x"),
+        xr.DataArray(lat, dims="x"),
         xr.DataArray(doy, dims="x"),
-    )  # fmt: skip
+    )
     assert isinstance(da, xr.DataArray) and da.dims == ("x",)
     np.testing.assert_allclose(da.values, out, rtol=1e-12)
 
@@ -163,7 +182,9 @@ def _bangkok_like_year():
 
 
 def test_mid_month_doy():
-    np.testing.assert_array_equal(mid_month_doy(np.arange(1, 13)), [15, 45, 76, 106, 137, 167, 197, 228, 258, 289, 319, 349])
+    np.testing.assert_array_equal(
+        mid_month_doy(np.arange(1, 13)), [15, 45, 76, 106, 137, 167, 197, 228, 258, 289, 319, 349]
+    )
 
 
 def test_monthly_et0_penman_monteith_reproduces_example_17():
@@ -187,7 +208,15 @@ def test_monthly_et0_is_daily_pm_times_days_with_eq43_g():
     for m in range(12):
         g = 0.07 * (tm[(m + 1) % 12] - tm[m - 1])  # FAO-56 Eq. 43, cyclic year
         daily = et0_penman_monteith(
-            tmax[m], tmin[m], 41.0, 1000.0, mid_month_doy(m + 1), rh_mean=rh[m], u2=u2[m], sunshine_hours=n[m], g=g
+            tmax[m],
+            tmin[m],
+            41.0,
+            1000.0,
+            mid_month_doy(m + 1),
+            rh_mean=rh[m],
+            u2=u2[m],
+            sunshine_hours=n[m],
+            g=g,
         )
         assert out[m] == pytest.approx(daily * days[m], rel=1e-10)
 
@@ -203,7 +232,9 @@ def test_monthly_et0_falls_back_to_hargreaves_without_sunshine():
 def test_monthly_et0_xarray_month_dim_and_2d_numpy():
     tmax, _ = _bangkok_like_year()
     lat = xr.DataArray([13.73, 40.0], dims="region")
-    tx = xr.DataArray(np.vstack([tmax, tmax - 5]), dims=("region", "month"), coords={"month": np.arange(1, 13)})
+    tx = xr.DataArray(
+        np.vstack([tmax, tmax - 5]), dims=("region", "month"), coords={"month": np.arange(1, 13)}
+    )
     tn = tx - 9.2
     da = monthly_et0(tx, tn, lat)
     assert isinstance(da, xr.DataArray) and set(da.dims) == {"region", "month"}
@@ -242,6 +273,26 @@ def test_pm_guards(kwargs, match):
         et0_penman_monteith(**base, **kwargs)
 
 
+def test_pm_polar_night_is_finite():
+    # 80 N in December: N = 0 h and Ra = 0, so Rs = 0 (pyet alone would give n/N = 0/0 = NaN)
+    out = et0_penman_monteith(
+        np.array([-5.0, 5.0]),
+        np.array([-15.0, -2.0]),
+        np.array([80.0, 45.0]),
+        100.0,
+        355,
+        rh_mean=80.0,
+        u2=2.0,
+        sunshine_hours=0.0,
+    )
+    assert np.all(np.isfinite(out)) and np.all(out >= 0)
+
+
+def test_pm_guard_negative_sunshine():
+    with pytest.raises(ValueError, match="sunshine_hours must be non-negative"):
+        et0_penman_monteith(**EX17, ea=2.85, u2=2.0, sunshine_hours=-1.0)
+
+
 def test_pm_guard_rh_fraction_in_array():
     with pytest.raises(ValueError, match="percent"):
         et0_penman_monteith(**EX17, rh_mean=np.array([0.5, 0.9]), u2=2.0, sunshine_hours=8.0)
@@ -261,7 +312,9 @@ def test_monthly_et0_guards():
     with pytest.raises(ValueError, match="12 monthly values"):
         monthly_et0(tmax[:11], tmin[:11], 40.0)
     with pytest.raises(ValueError, match="rh_mean must be in percent"):
-        monthly_et0(tmax, tmin, 40.0, rh_mean=np.full(12, 0.6), u2=np.full(12, 2.0), sunshine_hours=np.full(12, 8.0))
+        monthly_et0(
+            tmax, tmin, 40.0, rh_mean=np.full(12, 0.6), u2=np.full(12, 2.0), sunshine_hours=np.full(12, 8.0)
+        )
     with pytest.raises(ValueError, match="lat_deg"):
         monthly_et0(tmax, tmin, 100.0)
     with pytest.raises(ValueError, match="tmin must not exceed tmax"):
@@ -286,7 +339,7 @@ def test_mid_month_doy_guard():
 # Kc
 # ---------------------------------------------------------------------------------------------
 def test_kc_mid_adjusted_example_28():
-    # FAO-56 Example 28 (chapter 6, p. 133), dry beans: 1.15, u2 2.2, RHmin 30 %, h 0.4 m -> 1.19
+    # FAO-56 Example 28 (chapter 6), dry beans: 1.15, u2 2.2, RHmin 30 %, h 0.4 m -> 1.19
     assert round(kc_mid_adjusted(1.15, 2.2, 30.0, 0.4), 2) == 1.19
 
 
@@ -311,7 +364,7 @@ def test_kc_mid_adjusted_guards():
 
 
 def test_kc_curve_example_28():
-    # FAO-56 Example 28 (p. 133): Kc_ini 0.15, Kc_mid 1.19, Kc_end 0.35, stages 25/25/30/20 days
+    # FAO-56 Example 28: Kc_ini 0.15, Kc_mid 1.19, Kc_end 0.35, stages 25/25/30/20 days
     # -> day 20: 0.15, day 40: 0.77, day 70: 1.19, day 95: 0.56
     days = np.array([20, 40, 70, 95])
     out = kc_curve(days, 0.15, 1.19, 0.35, 25, 25, 30, 20)
@@ -349,7 +402,9 @@ def test_daily_kc_year_and_monthly_kc():
     mkc = monthly_kc(121, stages, 0.15, 1.19, 0.35)
     days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
     starts = np.cumsum(days) - days
-    np.testing.assert_allclose(mkc * days, [daily[s : s + d].sum() for s, d in zip(starts, days, strict=True)])
+    np.testing.assert_allclose(
+        mkc * days, [daily[s : s + d].sum() for s, d in zip(starts, days, strict=True)]
+    )
     # May = 25 initial-stage days at 0.15 + season days 26..31 of the development stage
     may = (0.15 * 25 + sum(0.15 + i / 25 * (1.19 - 0.15) for i in range(1, 7))) / 31
     assert mkc[0] == 0.0 and mkc[4] == pytest.approx(may)
@@ -364,14 +419,18 @@ def test_daily_kc_year_wraps_over_year_end():
     assert (daily > 0).sum() == 100
     assert daily[298] == 0.0 and daily[299] == pytest.approx(0.4)
     assert daily[33] == pytest.approx(0.3) and daily[34] == 0.0
-    np.testing.assert_array_equal(monthly_crop_days(300, [20, 30, 30, 20]), [31, 3, 0, 0, 0, 0, 0, 0, 0, 5, 30, 31])
+    np.testing.assert_array_equal(
+        monthly_crop_days(300, [20, 30, 30, 20]), [31, 3, 0, 0, 0, 0, 0, 0, 0, 5, 30, 31]
+    )
 
 
 def test_monthly_crop_et_is_sum_of_daily_kc_times_et0():
     daily = daily_kc_year(100, [30, 40, 50, 30], 0.3, 1.2, 0.5)
     et0 = np.linspace(1.0, 6.0, 12)
     out = monthly_crop_et(daily, et0)
-    month_of_day = np.array([m for m, d in enumerate([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]) for _ in range(d)])
+    month_of_day = np.array(
+        [m for m, d in enumerate([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]) for _ in range(d)]
+    )
     expected = np.array([np.sum(daily[month_of_day == m] * et0[m]) for m in range(12)])
     np.testing.assert_allclose(out, expected)
     # equals mean monthly Kc x monthly ET0 total
@@ -481,11 +540,19 @@ def test_net_irrigation_requirement():
 
 def test_gross_irrigation_requirement():
     assert gross_irrigation_requirement(100.0, 0.8, 0.625) == pytest.approx(200.0)
-    np.testing.assert_allclose(gross_irrigation_requirement(np.array([100.0, 50.0]), 0.5, 1.0), [200.0, 100.0])
+    np.testing.assert_allclose(
+        gross_irrigation_requirement(np.array([100.0, 50.0]), 0.5, 1.0), [200.0, 100.0]
+    )
 
 
-@pytest.mark.parametrize("conv, field, name", [(0.0, 0.8, "conveyance_efficiency"), (0.8, 1.2, "field_efficiency"),
-                                               (np.array([0.8, -0.1]), 0.8, "conveyance_efficiency")])
+@pytest.mark.parametrize(
+    "conv, field, name",
+    [
+        (0.0, 0.8, "conveyance_efficiency"),
+        (0.8, 1.2, "field_efficiency"),
+        (np.array([0.8, -0.1]), 0.8, "conveyance_efficiency"),
+    ],
+)
 def test_gross_irrigation_requirement_guards(conv, field, name):
     with pytest.raises(ValueError, match=name):
         gross_irrigation_requirement(100.0, conv, field)

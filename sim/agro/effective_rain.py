@@ -167,4 +167,6 @@ def effective_rain(p: ArrayLike, method: str = "usda_scs", fraction: float = 0.8
         return effective_rain_fao_aglw(p)
     if method == "fixed":
         return effective_rain_fixed(p, fraction)
-    raise ValueError(f"unknown effective rain method {method!r}; valid methods: {', '.join(EFFECTIVE_RAIN_METHODS)}")
+    raise ValueError(
+        f"unknown effective rain method {method!r}; valid methods: {', '.join(EFFECTIVE_RAIN_METHODS)}"
+    )

@@ -7,7 +7,10 @@ arrays and arbitrary ``xarray.DataArray`` shapes, every input is broadcast, flat
 1-D ``pandas.Series`` whose index is a synthetic date carrying the requested day of year
 (reference year 2000, a leap year, so day 366 is valid), passed to pyet, and reshaped back.
 Latitude, elevation and soil heat flux are passed to pyet as 1-D numpy arrays aligned with
-that Series, so each element may have its own site.
+that Series, so each element may have its own site. When sunshine hours are given, solar
+radiation is computed first with ``pyet.calc_rad_sol_in`` (Angstrom, FAO-56 Eq. 35) and
+passed to ``pyet.pm_fao56`` as ``rs``; this is pyet's own computation, made explicit so that
+polar night (N = 0) gives Rs = 0 instead of 0/0.
 
 References
 ----------
@@ -176,9 +179,19 @@ def _pm_core(
     given = {
         k: v
         for k, v in {
-            "tmax": tmax, "tmin": tmin, "lat_deg": lat_deg, "elevation": elevation, "doy": doy,
-            "u2": u2, "g": g, "ea": ea, "rhmax": rhmax, "rhmin": rhmin, "rh_mean": rh_mean,
-            "sunshine_hours": sunshine_hours, "rs": rs,
+            "tmax": tmax,
+            "tmin": tmin,
+            "lat_deg": lat_deg,
+            "elevation": elevation,
+            "doy": doy,
+            "u2": u2,
+            "g": g,
+            "ea": ea,
+            "rhmax": rhmax,
+            "rhmin": rhmin,
+            "rh_mean": rh_mean,
+            "sunshine_hours": sunshine_hours,
+            "rs": rs,
         }.items()
         if v is not None
     }
@@ -188,10 +201,19 @@ def _pm_core(
     def series(name: str) -> pd.Series | None:
         return pd.Series(f[name], index=index) if name in f else None
 
+    lat_rad = np.deg2rad(f["lat_deg"])
+    rs = series("rs")
+    if rs is None:
+        # Angstrom formula (FAO-56 Eq. 35, a_s 0.25, b_s 0.50) with pyet's Ra (Eq. 21) and N (Eq. 34).
+        # This is what pyet.pm_fao56 does internally from `n`, except that in polar night
+        # (N = 0, Ra = 0) pyet gets n/N = 0/0 = NaN; there Rs is 0.
+        rs = pyet.calc_rad_sol_in(series("sunshine_hours"), lat_rad, as1=0.25, bs1=0.5)
+        rs = rs.where(pd.Series(pyet.daylight_hours(index, lat_rad), index=index) > 0, 0.0)
+
     pet = pyet.pm_fao56(
         tmean=pd.Series((f["tmax"] + f["tmin"]) / 2.0, index=index),
         wind=series("u2"),
-        rs=series("rs"),
+        rs=rs,
         g=f["g"],
         tmax=series("tmax"),
         tmin=series("tmin"),
@@ -199,8 +221,7 @@ def _pm_core(
         rhmin=series("rhmin"),
         rh=series("rh_mean"),
         elevation=f["elevation"],
-        lat=np.deg2rad(f["lat_deg"]),
-        n=series("sunshine_hours"),
+        lat=lat_rad,
         ea=series("ea"),
         clip_zero=True,
     )
@@ -272,7 +293,8 @@ def et0_penman_monteith(
     ------
     ValueError
         On RH given as a fraction, latitude outside [-90, 90], ``tmin > tmax``, a day of
-        year outside [1, 366], or missing/ambiguous wind, humidity or radiation inputs.
+        year outside [1, 366], negative wind, sunshine or radiation, or missing/ambiguous
+        wind, humidity or radiation inputs.
 
     Notes
     -----
@@ -299,6 +321,9 @@ def et0_penman_monteith(
     n_humidity = (ea is not None) + (rhmax is not None) + (rh_mean is not None)
     if n_humidity > 1:
         raise ValueError("give only one humidity input: ea, rhmax+rhmin, or rh_mean")
+    for name, value in (("sunshine_hours", sunshine_hours), ("rs", rs), ("u2", u2), ("u10", u10)):
+        if value is not None and np.any(_values(value) < 0):
+            raise ValueError(f"{name} must be non-negative")
     _check_rh("rh_mean", rh_mean)
     _check_rh("rhmax", rhmax)
     _check_rh("rhmin", rhmin)
@@ -310,9 +335,19 @@ def et0_penman_monteith(
     return _apply(
         _pm_core,
         {
-            "tmax": tmax, "tmin": tmin, "lat_deg": lat_deg, "elevation": elevation, "doy": doy,
-            "u2": u2, "g": g, "ea": ea, "rhmax": rhmax, "rhmin": rhmin, "rh_mean": rh_mean,
-            "sunshine_hours": sunshine_hours, "rs": rs,
+            "tmax": tmax,
+            "tmin": tmin,
+            "lat_deg": lat_deg,
+            "elevation": elevation,
+            "doy": doy,
+            "u2": u2,
+            "g": g,
+            "ea": ea,
+            "rhmax": rhmax,
+            "rhmin": rhmin,
+            "rh_mean": rh_mean,
+            "sunshine_hours": sunshine_hours,
+            "rs": rs,
         },
     )
 
@@ -472,7 +507,11 @@ def monthly_et0(
     if rh_mean is not None and ea is not None:
         raise ValueError("give only one of rh_mean [%] or ea [kPa]")
     monthly = {
-        "tmax": tmax, "tmin": tmin, "rh_mean": rh_mean, "ea": ea, "u2": u2,
+        "tmax": tmax,
+        "tmin": tmin,
+        "rh_mean": rh_mean,
+        "ea": ea,
+        "u2": u2,
         "sunshine_hours": sunshine_hours,
     }
     monthly = {k: _to_month_last(v, k) for k, v in monthly.items()}

@@ -52,7 +52,9 @@ def _check_efficiency(name: str, eff: Any) -> None:
         raise ValueError(f"{name} must lie in (0, 1], got values in [{np.nanmin(v):g}, {np.nanmax(v):g}]")
 
 
-def net_irrigation_requirement(etc_mm: ArrayLike, peff_mm: ArrayLike, soil_storage_mm: ArrayLike = 0.0) -> ArrayLike:
+def net_irrigation_requirement(
+    etc_mm: ArrayLike, peff_mm: ArrayLike, soil_storage_mm: ArrayLike = 0.0
+) -> ArrayLike:
     """Net irrigation requirement, ``max(0, ETc - Peff - storage)``.
 
     Parameters
@@ -115,7 +117,9 @@ def _check_mix(shares: Mapping[str, Any], efficiencies: Mapping[str, Any]) -> No
         raise ValueError(f"technology shares must sum to 1, got {np.asarray(total).tolist()}")
 
 
-def field_efficiency_from_mix(shares: Mapping[str, ArrayLike], efficiencies: Mapping[str, ArrayLike]) -> ArrayLike:
+def field_efficiency_from_mix(
+    shares: Mapping[str, ArrayLike], efficiencies: Mapping[str, ArrayLike]
+) -> ArrayLike:
     """Area-weighted arithmetic mean field efficiency of an irrigation-technology mix.
 
     Parameters
@@ -148,7 +152,9 @@ def field_efficiency_from_mix(shares: Mapping[str, ArrayLike], efficiencies: Map
     return _scalar_or_array(sum(shares[t] * efficiencies[t] for t in shares))
 
 
-def effective_field_efficiency(shares: Mapping[str, ArrayLike], efficiencies: Mapping[str, ArrayLike]) -> ArrayLike:
+def effective_field_efficiency(
+    shares: Mapping[str, ArrayLike], efficiencies: Mapping[str, ArrayLike]
+) -> ArrayLike:
     """Volume-consistent (area-weighted harmonic mean) field efficiency of a technology mix.
 
     Parameters

@@ -177,7 +177,9 @@ def kc_curve(
     """
     lengths = _check_stages([l_ini, l_dev, l_mid, l_late], max_total=None)
     if isinstance(day, xr.DataArray) or any(isinstance(k, xr.DataArray) for k in (kc_ini, kc_mid, kc_end)):
-        return xr.apply_ufunc(lambda d, a, b, c: _kc_curve_core(d, a, b, c, *lengths), day, kc_ini, kc_mid, kc_end)
+        return xr.apply_ufunc(
+            lambda d, a, b, c: _kc_curve_core(d, a, b, c, *lengths), day, kc_ini, kc_mid, kc_end
+        )
     out = _kc_curve_core(day, kc_ini, kc_mid, kc_end, *lengths)
     return float(out) if out.ndim == 0 else out
 
@@ -330,7 +332,9 @@ def monthly_crop_et(daily_kc: ArrayLike, et0_monthly_mm_per_day: ArrayLike) -> n
     if kc.ndim == 0 or kc.shape[-1] not in (365, 366):
         raise ValueError(f"daily_kc must have 365 or 366 values on its last axis, got shape {kc.shape}")
     if et0.ndim == 0 or et0.shape[-1] != 12:
-        raise ValueError(f"et0_monthly_mm_per_day must have 12 values on its last axis, got shape {et0.shape}")
+        raise ValueError(
+            f"et0_monthly_mm_per_day must have 12 values on its last axis, got shape {et0.shape}"
+        )
     if np.any(et0 < 0):
         raise ValueError("et0_monthly_mm_per_day must be non-negative [mm/day]")
     kc_sum = np.add.reduceat(kc, _month_starts(kc.shape[-1]), axis=-1)

@@ -1,0 +1,80 @@
+"""Command line: ``water-sim [overrides]`` (also ``python -m sim``).
+
+The only module that touches Hydra's runtime. Bad input ends with one line on stderr and
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+import sim.config  # noqa: F401  (registers the schema)
+from sim.errors import InputError
+
+logger = logging.getLogger("sim")
+
+
+def _conf_dir() -> str:
+    """The Hydra config folder: packaged copy if installed, else the source tree's ``conf/``."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "conf", here.parent / "conf"):
+        if (cand / "config.yaml").is_file():
+            return str(cand)
+    raise RuntimeError("water-sim: cannot find the conf/ folder next to the package")
+
+
+def run(cfg: DictConfig, out_dir: Path) -> Path:
+    """Simulate and write the results of one run into ``out_dir``.
+
+    Parameters
+    ----------
+    cfg : omegaconf.DictConfig
+        Composed configuration.
+    out_dir : pathlib.Path
+        Run directory (created by Hydra).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of ``results.nc``.
+    """
+    from sim.core import simulate
+    from sim.io import annual_summary, write_csv, write_netcdf
+    from sim.report_table import summary_table
+
+    results = out_dir / "results.nc"
+    if results.exists():
+        raise InputError(f"{results}: already exists; water-sim never overwrites an earlier run")
+    bal = simulate(cfg)
+    if cfg.report.name == "summary":
+        write_csv(annual_summary(bal), out_dir / "summary.csv")
+    write_netcdf(bal, results)
+    if cfg.report.print_table:
+        print(summary_table(bal))
+    print(f"results: {results}")
+    return results
+
+
+@hydra.main(version_base="1.3", config_path=_conf_dir(), config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run(cfg, out_dir)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Structured-config schema of water-sim (registered in Hydra's ConfigStore).
+
+A misspelt key or a value of the wrong type fails when Hydra composes the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class TimeConfig:
+    """Horizon and time step."""
+
+    start: str = "2022-01"  #: first step, YYYY-MM or YYYY-MM-DD
+    end: str = "2030-12"  #: last step (inclusive)
+    step: str = "month"  #: "month" or "day"
+
+
+@dataclass
+class HydrologyConfig:
+    """How the hydrological inputs are built."""
+
+    name: str = "mean"  #: "mean": the pack's mean monthly values (and its series where given)
+    runoff_factor: float = 1.0  #: multiplier on runoff and boundary inflow [1]
+
+
+@dataclass
+class ReportConfig:
+    """What is written and printed at the end of a run."""
+
+    name: str = "summary"  #: "summary": summary.csv and a terminal table; "none": results.nc only
+    print_table: bool = True
+
+
+@dataclass
+class Config:
+    """Top-level schema; the groups fill ``hydrology``, ``measures`` and ``report``."""
+
+    region: str = "example"  #: built-in pack name or path to a pack folder
+    run_name: str = "run"
+    time: TimeConfig = field(default_factory=TimeConfig)
+    hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)
+    measures: dict[str, Any] = field(default_factory=dict)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+
+def register() -> None:
+    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="hydrology", name="base_hydrology", node=HydrologyConfig)
+    cs.store(group="report", name="base_report", node=ReportConfig)
+
+
+register()
