@@ -21,6 +21,13 @@ class MassBalanceError(RuntimeError):
     """The water balance of a unit and step does not close."""
 
 
+def _source_total(delivery: xr.DataArray, source: str) -> xr.DataArray:
+    """Delivery from one source summed over sectors; zeros if no sector uses it [hm3]."""
+    if source in delivery.source.values:
+        return delivery.sel(source=source, drop=True).sum("sector", skipna=False)
+    return xr.zeros_like(delivery.isel(source=0, sector=0, drop=True))
+
+
 def _previous(state: xr.DataArray, initial: xr.DataArray) -> xr.DataArray:
     """State at the start of each step: ``initial`` first, then the previous step's end."""
     first = initial.expand_dims(time=state.time[:1]).broadcast_like(state.isel(time=slice(0, 1)))
@@ -42,13 +49,8 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     xarray.Dataset
         Variables of ``docs/outputs.md`` with dims ``(..., time, unit[, sector][, source])``.
     """
-    onehot = xr.DataArray(
-        (raw["rank_source"].values[..., None] == np.arange(len(SOURCES))).astype(float),
-        dims=("sector", "rank", "source"),
-        coords={"source": list(SOURCES)},
-    )
-    delivery = xr.dot(raw["delivery_rank"], onehot, dim="rank")
-    delivered = delivery.sum("source")
+    delivery = raw["delivery"]
+    delivered = delivery.sum("source", skipna=False)
     requirement = inputs["requirement"].broadcast_like(delivered)
     cons_frac = inputs["consumption_fraction"]
     consumption = delivered * cons_frac
@@ -66,7 +68,7 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
             "runoff": inputs["runoff"],
             "boundary_inflow": inputs["boundary_inflow"],
             "groundwater_recharge": inputs["groundwater_recharge"],
-            "pumping": delivery.sel(source="groundwater", drop=True).sum("sector"),
+            "pumping": _source_total(delivery, "groundwater"),
         }
     )
     for name in (
@@ -88,15 +90,15 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
 
 def _residual(inputs: xr.Dataset, out: xr.Dataset) -> xr.DataArray:
     """Inflows − outflows − storage change of each unit and step [hm3]."""
-    ext = out["delivery"].sel(source=["transfer", "harvested", "other"]).sum(("source", "sector"))
+    ext = sum(_source_total(out["delivery"], src) for src in ("transfer", "harvested", "other"))
     gains = out["runoff"] + out["boundary_inflow"] + out["inflow"] + ext + out["groundwater_recharge"]
     d_res = out["reservoir_storage"] - _previous(out["reservoir_storage"], inputs["reservoir_initial_storage"])
     aq_prev = _previous(out["aquifer_storage"], inputs["groundwater_storage"])
-    d_aq_flows = out["groundwater_recharge"] + out["return_groundwater"].sum("sector") - out["pumping"]
+    d_aq_flows = out["groundwater_recharge"] + out["return_groundwater"].sum("sector", skipna=False) - out["pumping"]
     d_aq = xr.where(np.isfinite(aq_prev), out["aquifer_storage"] - aq_prev, d_aq_flows)
     pool_prev = _previous(out["reclaimed_pool"], xr.zeros_like(inputs["reservoir_initial_storage"]))
     d_pool = out["reclaimed_pool"] - pool_prev
-    losses = out["outflow"] + out["consumption"].sum("sector") + d_res + d_aq + d_pool
+    losses = out["outflow"] + out["consumption"].sum("sector", skipna=False) + d_res + d_aq + d_pool
     res = gains - losses
     scale = np.maximum(np.abs(gains), np.abs(losses))
     return res.assign_attrs(scale_max=float(scale.max()) if scale.size else 0.0)
@@ -109,7 +111,7 @@ def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:
     """
     res = bal["mass_balance_residual"]
     gains = bal["runoff"] + bal["boundary_inflow"] + bal["inflow"] + bal["groundwater_recharge"]
-    scale = np.maximum(np.abs(gains) + np.abs(bal["delivery"].sum(("sector", "source"))), 1e-6)
+    scale = np.maximum(np.abs(gains) + np.abs(bal["delivery"].sum(("sector", "source"), skipna=False)), 1e-6)
     rel = np.abs(res) / scale
     if not bool((rel <= rtol).all()):
         worst = rel.argmax(...)

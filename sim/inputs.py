@@ -32,6 +32,8 @@ STEP_VARIABLES = {
 #: Static inputs carried over from the pack unchanged.
 STATIC_VARIABLES = (
     "area",
+    "link_from",
+    "link_to",
     "link_share",
     "priority",
     "preference",

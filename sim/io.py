@@ -39,7 +39,7 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> None:
-    """Write ``ds`` to ``path`` as NetCDF4 (h5netcdf engine), atomically.
+    """Write ``ds`` to ``path`` as NetCDF4 (netCDF4 engine), atomically.
 
     Parameters
     ----------
@@ -49,7 +49,7 @@ def write_netcdf(ds: xr.Dataset, path: Path) -> None:
         Target file; must not exist yet.
     """
     encoding = {v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind == "f"}
-    _atomic_write(path, lambda tmp: _for_netcdf(ds).to_netcdf(tmp, engine="h5netcdf", encoding=encoding))
+    _atomic_write(path, lambda tmp: _for_netcdf(ds).to_netcdf(tmp, engine="netcdf4", encoding=encoding))
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

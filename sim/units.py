@@ -37,6 +37,7 @@ annual rates into amounts per step by ``rate × days in step / days in that cale
 from __future__ import annotations
 
 import re
+import tokenize
 from functools import lru_cache
 
 import numpy as np
@@ -97,6 +98,17 @@ _POWER = re.compile(r"(?<![0-9.][eE])(?<=[A-Za-z])(-?\d+)")
 # "万m**3" -> "(1e4*m**3)", "亿元" -> "(1e8*元)".
 _MULTIPLIER = re.compile(r"(亿|万)\s*([^\W\d]+(?:\*\*-?\d+)?)")
 _SCALE = {"万": "1e4", "亿": "1e8"}
+# What pint's string parser raises on bad input (it has no single exception type for it).
+_PARSE_ERRORS = (
+    pint.PintError,
+    AssertionError,
+    ArithmeticError,
+    AttributeError,
+    SyntaxError,
+    TypeError,
+    ValueError,
+    tokenize.TokenError,
+)
 
 
 def _preprocess(s: str) -> str:
@@ -111,7 +123,7 @@ def _parse(s: str) -> pint.Quantity:
         raise ValueError("empty unit string (write '1' for a plain number)")
     try:
         q = ureg(_preprocess(s))
-    except Exception as err:  # pint raises several types (UndefinedUnitError, AssertionError ...)
+    except _PARSE_ERRORS as err:
         detail = f" ({err})" if isinstance(err, pint.UndefinedUnitError) else ""
         raise ValueError(f"'{s}' is not a unit string pint can read{detail}") from None
     if not isinstance(q, pint.Quantity):  # a plain number such as "100"

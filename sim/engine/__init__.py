@@ -87,8 +87,8 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        ``delivery_rank(*batch, time, unit, sector, rank)`` and the unit and link
-        variables listed in ``docs/outputs.md`` [hm3].
+        ``delivery(*batch, time, unit, sector, source)`` over the sources some sector can
+        use, and the unit and link variables listed in ``docs/outputs.md`` [hm3].
     """
     bdims = batch_dims(inputs)
     sizes = {d: inputs.sizes[d] for d in bdims}
@@ -107,7 +107,14 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     reservoir_dead = b("reservoir_dead_storage", "unit")
     gw_allow = b("groundwater_sustainable_yield", "unit") + b("groundwater_allowed_overdraft", "unit")
     nat = b("runoff", "time", "unit") + b("boundary_inflow", "time", "unit")
-    deliv, lflow, lspill, unit_out = run_kernel(
+    used = sorted({int(v) for v in rank_src.ravel() if v >= 0}) or [0]
+    rank_slot = np.array([[used.index(v) if v >= 0 else -1 for v in row] for row in rank_src], dtype=np.int64)
+    nt, nu, ns, nl = inputs.sizes["time"], len(units), inputs.sizes["sector"], len(link_from)
+    deliv = np.empty((nbatch, nt, nu, ns, len(used)))
+    lflow = np.empty((nbatch, nt, nl))
+    lspill = np.empty((nbatch, nt, nl))
+    unit_out = np.empty((nbatch, 9, nt, nu))
+    run_kernel(
         nbatch, order, link_from, link_to,
         b("link_share", "link"), b("link_capacity", "time", "link"),
         stage_src, stage_rank, rank_src,
@@ -123,10 +130,12 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         np.zeros((1, len(units))),
         b("harvested", "time", "unit"), b("other", "time", "unit"),
         inputs["year_start"].values.astype(np.bool_),
+        rank_slot, deliv, lflow, lspill, unit_out,
     )  # fmt: skip
     shape = [sizes[d] for d in bdims]
     coords = {d: inputs[d] for d in bdims if d in inputs.coords}
-    coords.update(time=inputs.time, unit=inputs.unit, sector=inputs.sector, link=inputs.link, rank=inputs["rank"])
+    coords.update(time=inputs.time, unit=inputs.unit, sector=inputs.sector, link=inputs.link,
+                  source=[SOURCES[i] for i in used])
 
     def unbatch(arr: np.ndarray, core: tuple[str, ...]) -> xr.DataArray:
         return xr.DataArray(arr.reshape(shape + list(arr.shape[1:])), dims=(*bdims, *core))
@@ -136,10 +145,9 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         "inflow", "outflow", "reservoir_storage", "reservoir_release", "reservoir_spill",
         "aquifer_storage", "overdraft", "reclaimed_pool", "reclaimed_discharge",
     )  # fmt: skip
-    out = {name: unbatch(unit_out[i], tu) for i, name in enumerate(names)}
-    out["delivery_rank"] = unbatch(deliv, ("time", "unit", "sector", "rank"))
+    out = {name: unbatch(unit_out[:, i], tu) for i, name in enumerate(names)}
+    out["delivery"] = unbatch(deliv, ("time", "unit", "sector", "source"))
     out["link_flow"] = unbatch(lflow, ("time", "link"))
     out["link_spill"] = unbatch(lspill, ("time", "link"))
     ds = xr.Dataset(out).assign_coords(coords)
-    ds["rank_source"] = xr.DataArray(rank_src, dims=("sector", "rank"))
     return ds

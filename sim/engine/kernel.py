@@ -6,7 +6,7 @@ interpreted (``run_kernel.py_func``, the readable reference path used in the tes
 
 Units: every volume is in hm3 per time step; shares and fractions are in [1].
 
-The allocation rule (documented in ``docs/model.md``):
+The allocation rule (``docs/model.md`` §2):
 
 * Demands are served stage by stage. A stage is a pair (priority, preference rank):
   all priority-1 demands draw on their first-preference source, then on their
@@ -24,12 +24,16 @@ The allocation rule (documented in ``docs/model.md``):
   After all demands are served, reservoirs retain as much as they can without
   taking water any downstream delivery relied on, upstream-most first; hence the
   downstream-most reservoir releases first. What a full reservoir cannot hold spills.
+
+Numerics: the constraints of a stage are concave, piecewise-linear and non-increasing
+in the common coverage ``t``, so Newton steps taken from ``t = 1`` approach the largest
+feasible ``t`` monotonically from above and stop after finitely many steps.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 # Source indices (the order of ``sim.engine.SOURCES``).
 SURFACE = 0
@@ -44,27 +48,28 @@ _MAX_NEWTON = 200
 
 
 @njit(cache=True)
-def _forward(
-    t, order, link_from, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, intake, outflow, lflow, dout
-):
-    """Route water through the network for a trial step size ``t``.
+def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f):
+    """Route water through the network for a trial coverage ``t``.
 
-    Withdrawal at unit u is ``w0[u] + t*a[u]``; river return ``r0[u] + t*ar[u]``;
-    retention at the outlet ``k0[u] + t*kdir[u]``. Fills ``intake``, ``outflow`` and
-    ``lflow`` and returns (G, slope): the smallest constraint slack and the right
-    derivative of the constraint that attains it. Constraints are ``intake >= withdrawal``
-    and ``outflow >= 0`` at every unit.
+    Withdrawal at unit u is ``w0[u] + t*a[u]``, river return ``r0[u] + t*ar[u]`` and
+    retention at the outlet ``k0[u] + t*kdir[u]`` [hm3]. ``ws_f`` is a work array of shape
+    (5, max(units, links)) whose rows receive intake, d(intake)/dt, outflow, d(outflow)/dt
+    and link flow. Returns the smallest slack over the constraints ``intake >= withdrawal``
+    and ``outflow >= 0`` and the right derivative of the constraint that attains it.
     """
+    intake = ws_f[0]
+    dintake = ws_f[1]
+    outflow = ws_f[2]
+    dout = ws_f[3]
+    lflow = ws_f[4]
     n = order.shape[0]
-    nl = link_from.shape[0]
-    dintake = np.zeros(n)
     for i in range(n):
         intake[i] = nat[i]
+        dintake[i] = 0.0
     g_min = np.inf
     g_slope = 0.0
     for j in range(n):
         u = order[j]
-        # slack of the intake constraint
         g = intake[u] - (w0[u] + t * a[u])
         dg = dintake[u] - a[u]
         if g < g_min or (g == g_min and dg < g_slope):
@@ -77,43 +82,33 @@ def _forward(
         if out < g_min or (out == g_min and do < g_slope):
             g_min = out
             g_slope = do
-        for li in range(nl):
-            if link_from[li] != u:
-                continue
+        for p in range(out_ptr[u], out_ptr[u + 1]):
+            li = out_links[p]
             q = share[li] * out
             dq = share[li] * do
             c = lcap[li]
-            if q > c:
-                lflow[li] = c
+            if q > c or (q == c and dq > 0.0):
+                q = c
                 dq = 0.0
-            elif q == c and dq > 0.0:
-                lflow[li] = c
-                dq = 0.0
-            else:
-                lflow[li] = q
+            lflow[li] = q
             v = link_to[li]
             if v >= 0:
-                intake[v] += lflow[li]
+                intake[v] += q
                 dintake[v] += dq
     return g_min, g_slope
 
 
 @njit(cache=True)
-def _max_step(
-    t_hi, order, link_from, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ccap, intake, outflow, lflow, dout, tol
-):
+def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ccap, tol, ws_f):
     """Largest t in [0, t_hi] that keeps every constraint feasible (Newton from the right).
 
-    The constraints are concave and non-increasing in t, so Newton steps taken from an
-    infeasible point approach the root monotonically from above and stop after finitely
-    many steps on a piecewise-linear function.
+    ``ccap`` adds the linear constraints ``w0 + t*a <= ccap`` (diversion capacity).
     """
+    n = order.shape[0]
     t = t_hi
     for _ in range(_MAX_NEWTON):
-        g, dg = _forward(t, order, link_from, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir,
-                         intake, outflow, lflow, dout)
-        # diversion-capacity constraints (linear)
-        for u in range(order.shape[0]):
+        g, dg = _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f)
+        for u in range(n):
             s = ccap[u] - (w0[u] + t * a[u])
             if s < g or (s == g and -a[u] < dg):
                 g = s
@@ -131,36 +126,39 @@ def _max_step(
 
 @njit(cache=True)
 def _surface_stage(
-    dem_u, dem_rem, dem_rho, order, link_from, link_to, share, lcap, nat, w_fix, r_fix, ccap, scale
+    nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, r_fix, ccap,
+    scale, ws_f, ws_n, ws_b, frozen,
 ):
-    """Equal-coverage (max-min fair) surface allocation for the demands of one stage.
+    """Equal-coverage (max-min fair) surface allocation for the ``nd`` demands of one stage.
 
-    ``dem_u``, ``dem_rem``, ``dem_rho``: unit, remaining requirement and river-return
-    fraction of each stage demand. ``w_fix`` and ``r_fix`` hold the withdrawals and river
-    returns already fixed this step. Returns the delivery to each stage demand.
+    ``dem_u``, ``dem_rem``, ``dem_rho``: unit, remaining requirement [hm3] and river-return
+    fraction [1] of each stage demand. ``w_fix`` and ``r_fix`` hold the withdrawals and
+    river returns already fixed this step [hm3]. Writes the delivery of each demand to ``y``.
     """
     n = order.shape[0]
-    nd = dem_u.shape[0]
-    nl = link_from.shape[0]
-    y = np.zeros(nd)
-    frozen = np.zeros(nd, dtype=np.bool_)
+    w0 = ws_n[0]
+    r0 = ws_n[1]
+    a = ws_n[2]
+    ar = ws_n[3]
+    zeros = ws_n[4]
+    tight = ws_b[0]
+    tight_cap = ws_b[1]
+    reach = ws_b[2]
+    outflow = ws_f[2]
     for d in range(nd):
-        if dem_rem[d] <= 0.0:
-            frozen[d] = True
-    intake = np.empty(n)
-    outflow = np.empty(n)
-    dout = np.empty(n)
-    lflow = np.empty(nl)
-    zeros = np.zeros(n)
+        y[d] = 0.0
+        frozen[d] = dem_rem[d] <= 0.0
     tol = 1e-12 * scale
     tight_tol = 1e-10 * scale
     t_lo = 0.0
     for _round in range(nd + 1):
         n_active = 0
-        w0 = w_fix.copy()
-        r0 = r_fix.copy()
-        a = np.zeros(n)
-        ar = np.zeros(n)
+        for u in range(n):
+            w0[u] = w_fix[u]
+            r0[u] = r_fix[u]
+            a[u] = 0.0
+            ar[u] = 0.0
+            zeros[u] = 0.0
         for d in range(nd):
             u = dem_u[d]
             if frozen[d]:
@@ -172,35 +170,30 @@ def _surface_stage(
                 ar[u] += dem_rho[d] * dem_rem[d]
         if n_active == 0:
             break
-        t = _max_step(1.0, order, link_from, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros, ccap,
-                      intake, outflow, lflow, dout, tol)
-        if t < t_lo:
-            t = t_lo
+        t = _max_step(1.0, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros,
+                      ccap, tol, ws_f)
+        t = max(t, t_lo)
         t_lo = t
         for d in range(nd):
             if not frozen[d]:
                 y[d] = t * dem_rem[d]
         if t >= 1.0:
             break
-        # Which constraints bind at t?
-        _forward(t, order, link_from, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros,
-                 intake, outflow, lflow, dout)
-        tight = np.zeros(n, dtype=np.bool_)
-        tight_cap = np.zeros(n, dtype=np.bool_)
+        # which constraints bind at t?
+        _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros, ws_f)
+        intake = ws_f[0]
         for u in range(n):
-            if intake[u] - (w0[u] + t * a[u]) <= tight_tol:
-                tight[u] = True
-            if ccap[u] - (w0[u] + t * a[u]) <= tight_tol:
-                tight_cap[u] = True
-        # reach[u]: a smaller outflow of u lowers the intake of a binding node downstream
-        reach = np.zeros(n, dtype=np.bool_)
+            wu = w0[u] + t * a[u]
+            tight[u] = intake[u] - wu <= tight_tol
+            tight_cap[u] = ccap[u] - wu <= tight_tol
+            reach[u] = False
+        # reach[u]: a smaller outflow of u lowers the intake of a binding unit downstream
         for j in range(n - 1, -1, -1):
             u = order[j]
-            for li in range(nl):
-                if link_from[li] != u or share[li] <= 0.0:
-                    continue
+            for p in range(out_ptr[u], out_ptr[u + 1]):
+                li = out_links[p]
                 v = link_to[li]
-                if v < 0:
+                if v < 0 or share[li] <= 0.0:
                     continue
                 if share[li] * outflow[u] - lcap[li] > tight_tol:
                     continue  # spilling link: a small change upstream does not reach v
@@ -216,16 +209,16 @@ def _surface_stage(
                 n_frozen += 1
         if n_frozen == 0:
             break  # numerical safety: nothing binds although t < 1
-    return y
 
 
 @njit(cache=True)
 def _step(
-    order, link_from, link_to, share, lcap, stage_src, stage_rank, rank_src,
+    order, out_ptr, out_links, link_from, link_to, share, lcap, stage_src, stage_rank, rank_src,
     req, cons, rriv, rgw, rww, nat_t, scap_t, res_cap, res_dead, gw_cap_t, gw_rech_t, gw_yield, gw_allow,
     tr_step_t, tr_annual, reuse, recl_cap_t, harv_t, other_t,
     res_s, gw_s, gw_used, tr_used, pool,
-    deliv, o_lflow, o_lspill, o_inflow, o_outflow, o_res, o_rel, o_spill, o_gw, o_od, o_pool, o_disc,
+    rank_slot, o_deliv, o_lflow, o_lspill, o_unit, ti,
+    ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
 ):
     """Advance one batch member by one time step, writing outputs in place."""
     n = order.shape[0]
@@ -233,64 +226,77 @@ def _step(
     nk = rank_src.shape[1]
     nl = link_from.shape[0]
     nst = stage_src.shape[0]
+    base = ws_u[0]
+    nat = ws_u[1]
+    w_fix = ws_u[2]
+    r_fix = ws_u[3]
+    avail0_recl = ws_u[4]
+    pumped = ws_u[5]
+    gw_ret = ws_u[6]
+    ww = ws_u[7]
+    disc = ws_u[8]
+    k0 = ws_u[9]
+    kdir = ws_u[10]
+    big = ws_u[11]
+    zeros = ws_u[12]
+    asked = ws_u[13]  # length >= N_SOURCES
+    dem_rem = ws_d[0]
+    dem_rho = ws_d[1]
+    y = ws_d[2]
+    dem_u = ws_di[0]
+    dem_s = ws_di[1]
 
     # --- what each source can give this step
-    avail = np.zeros((n, N_SOURCES))
-    avail0_recl = np.empty(n)
-    base = np.empty(n)
-    virt = np.empty(n)
-    for u in range(n):
-        base[u] = min(res_s[u], res_dead[u])
-        virt[u] = res_s[u] - base[u]
-        room = gw_allow[u] - gw_used[u]
-        avail[u, GROUNDWATER] = max(0.0, min(gw_cap_t[u], room, gw_s[u]))
-        avail[u, TRANSFER] = max(0.0, min(tr_step_t[u], tr_annual[u] - tr_used[u]))
-        avail[u, RECLAIMED] = max(0.0, min(pool[u], recl_cap_t[u]))
-        avail0_recl[u] = avail[u, RECLAIMED]
-        avail[u, HARVESTED] = max(0.0, harv_t[u])
-        avail[u, OTHER] = max(0.0, other_t[u])
-    nat = np.empty(n)
-    for u in range(n):
-        nat[u] = nat_t[u] + virt[u]
-
-    rem = req.copy()
-    rho = np.empty((n, ns))
-    for u in range(n):
-        for s in range(ns):
-            rho[u, s] = (1.0 - cons[u, s]) * (rriv[u, s] + rww[u, s] * (1.0 - reuse[u]))
-    w_fix = np.zeros(n)
-    r_fix = np.zeros(n)
     scale = 1.0
     for u in range(n):
+        base[u] = min(res_s[u], res_dead[u])
+        nat[u] = nat_t[u] + (res_s[u] - base[u])
         scale += abs(nat[u])
+        avail[u, SURFACE] = 0.0
+        avail[u, GROUNDWATER] = max(0.0, min(gw_cap_t[u], gw_allow[u] - gw_used[u], gw_s[u]))
+        avail[u, TRANSFER] = max(0.0, min(tr_step_t[u], tr_annual[u] - tr_used[u]))
+        avail[u, RECLAIMED] = max(0.0, min(pool[u], recl_cap_t[u]))
+        avail[u, HARVESTED] = max(0.0, harv_t[u])
+        avail[u, OTHER] = max(0.0, other_t[u])
+        avail0_recl[u] = avail[u, RECLAIMED]
+        w_fix[u] = 0.0
+        r_fix[u] = 0.0
+        k0[u] = 0.0
+        kdir[u] = 0.0
+        big[u] = np.inf
+        zeros[u] = 0.0
         for s in range(ns):
-            scale += rem[u, s]
+            rem[u, s] = req[u, s]
+            scale += req[u, s]
+            rho[u, s] = (1.0 - cons[u, s]) * (rriv[u, s] + rww[u, s] * (1.0 - reuse[u]))
+            for k in range(nk):
+                deliv[u, s, k] = 0.0
 
     # --- stages: (priority, preference rank) in order
-    dem_u = np.empty(n * ns, dtype=np.int64)
-    dem_s = np.empty(n * ns, dtype=np.int64)
-    dem_rem = np.empty(n * ns)
-    dem_rho = np.empty(n * ns)
     for st in range(nst):
-        # unit-local sources: proportional share of what the source can give
-        for src in range(1, N_SOURCES):
-            for u in range(n):
-                asked = 0.0
-                for s in range(ns):
-                    if stage_src[st, s] == src:
-                        asked += rem[u, s]
-                if asked <= 0.0:
+        # unit-local sources: proportional share of what each source can give
+        for u in range(n):
+            for src in range(N_SOURCES):
+                asked[src] = 0.0
+            any_local = False
+            for s in range(ns):
+                src = stage_src[st, s]
+                if src > SURFACE and rem[u, s] > 0.0:
+                    asked[src] += rem[u, s]
+                    any_local = True
+            if not any_local:
+                continue
+            for s in range(ns):
+                src = stage_src[st, s]
+                if src <= SURFACE or rem[u, s] <= 0.0:
                     continue
-                frac = min(1.0, avail[u, src] / asked)
-                for s in range(ns):
-                    if stage_src[st, s] == src:
-                        got = rem[u, s] * frac
-                        k = stage_rank[st, s]
-                        deliv[u, s, k] += got
-                        rem[u, s] -= got
-                        avail[u, src] -= got
-                        r_fix[u] += rho[u, s] * got
-                avail[u, src] = max(avail[u, src], 0.0)
+                got = rem[u, s] * min(1.0, avail[u, src] / asked[src])
+                deliv[u, s, stage_rank[st, s]] += got
+                rem[u, s] -= got
+                r_fix[u] += rho[u, s] * got
+            for src in range(1, N_SOURCES):
+                if asked[src] > 0.0:
+                    avail[u, src] = max(0.0, avail[u, src] - min(asked[src], avail[u, src]))
         # surface water over the network
         nd = 0
         for s in range(ns):
@@ -305,23 +311,22 @@ def _step(
                     nd += 1
         if nd == 0:
             continue
-        y = _surface_stage(dem_u[:nd], dem_rem[:nd], dem_rho[:nd], order, link_from, link_to, share, lcap,
-                           nat, w_fix, r_fix, scap_t, scale)
+        _surface_stage(nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap,
+                       nat, w_fix, r_fix, scap_t, scale, ws_f, ws_n, ws_b, frozen)
         for d in range(nd):
             u = dem_u[d]
             s = dem_s[d]
             got = min(y[d], rem[u, s])
-            k = stage_rank[st, s]
-            deliv[u, s, k] += got
+            deliv[u, s, stage_rank[st, s]] += got
             rem[u, s] -= got
             w_fix[u] += got
             r_fix[u] += rho[u, s] * got
 
-    # --- returns, pools and groundwater from the final deliveries
-    pumped = np.zeros(n)
-    gw_ret = np.zeros(n)
-    ww = np.zeros(n)
+    # --- returns and pools from the final deliveries
     for u in range(n):
+        pumped[u] = 0.0
+        gw_ret[u] = 0.0
+        ww[u] = 0.0
         for s in range(ns):
             tot = 0.0
             for k in range(nk):
@@ -333,84 +338,85 @@ def _step(
             ret = (1.0 - cons[u, s]) * tot
             gw_ret[u] += ret * rgw[u, s]
             ww[u] += ret * rww[u, s]
-    # reclaimed water not delivered this step leaves the plant to the river at the outlet
-    disc = np.empty(n)
-    for u in range(n):
-        used = avail0_recl[u] - avail[u, RECLAIMED]
-        disc[u] = pool[u] - used
+        # reclaimed water not delivered this step leaves the plant to the river at the outlet
+        disc[u] = pool[u] - (avail0_recl[u] - avail[u, RECLAIMED])
         r_fix[u] += disc[u]
 
-    # --- final routing, then reservoir retention (upstream-most first)
-    intake = np.empty(n)
-    outflow = np.empty(n)
-    dout = np.empty(n)
-    lflow = np.empty(nl)
-    zeros = np.zeros(n)
-    k0 = np.zeros(n)
-    kdir = np.zeros(n)
+    # --- reservoirs fill with what is left, upstream-most first
     tol = 1e-12 * scale
-    new_res = res_s.copy()
     for j in range(n):
         r = order[j]
+        o_unit[4, ti, r] = 0.0
         if res_cap[r] <= 0.0:
+            o_unit[2, ti, r] = res_s[r]
+            o_unit[3, ti, r] = 0.0
             continue
-        _forward(0.0, order, link_from, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros,
-                 intake, outflow, lflow, dout)
+        _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0,
+                 zeros, ws_f)
         kdir[r] = 1.0
-        big = np.full(n, np.inf)
-        x_unc = _max_step(max(outflow[r], 0.0), order, link_from, link_to, share, lcap, nat, w_fix, zeros,
-                          r_fix, zeros, k0, kdir, big, intake, outflow, lflow, dout, tol)
+        x_unc = _max_step(max(ws_f[2, r], 0.0), order, out_ptr, out_links, link_to, share, lcap, nat, w_fix,
+                          zeros, r_fix, zeros, k0, kdir, big, tol, ws_f)
         kdir[r] = 0.0
-        room = max(res_cap[r] - base[r], 0.0)
-        x = min(x_unc, room)
+        x = min(x_unc, max(res_cap[r] - base[r], 0.0))
         k0[r] = x
-        new_res[r] = base[r] + x
-        o_spill[r] = x_unc - x
-        o_rel[r] = res_s[r] - new_res[r]
-    _forward(0.0, order, link_from, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros,
-             intake, outflow, lflow, dout)
+        o_unit[2, ti, r] = base[r] + x
+        o_unit[3, ti, r] = res_s[r] - (base[r] + x)
+        o_unit[4, ti, r] = x_unc - x
+        res_s[r] = base[r] + x
+    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros,
+             ws_f)
 
     for u in range(n):
-        o_outflow[u] = outflow[u]
-        o_inflow[u] = intake[u] - nat[u]
-        o_res[u] = new_res[u]
-        res_s[u] = new_res[u]
-        # aquifer
+        o_unit[0, ti, u] = ws_f[0, u] - nat[u]  # inflow from upstream links
+        o_unit[1, ti, u] = ws_f[2, u]  # outflow
         gw_s[u] = gw_s[u] + gw_rech_t[u] + gw_ret[u] - pumped[u]
         before = max(0.0, gw_used[u] - gw_yield[u])
         gw_used[u] += pumped[u]
-        o_od[u] = max(0.0, gw_used[u] - gw_yield[u]) - before
-        o_gw[u] = gw_s[u]
-        # reclaimed pool for the next step
-        o_disc[u] = disc[u]
+        o_unit[5, ti, u] = gw_s[u]
+        o_unit[6, ti, u] = max(0.0, gw_used[u] - gw_yield[u]) - before
         pool[u] = reuse[u] * ww[u]
-        o_pool[u] = pool[u]
+        o_unit[7, ti, u] = pool[u]
+        o_unit[8, ti, u] = disc[u]
     for li in range(nl):
-        o_lflow[li] = lflow[li]
-        o_lspill[li] = share[li] * outflow[link_from[li]] - lflow[li]
+        o_lflow[li] = ws_f[4, li]
+        o_lspill[li] = share[li] * ws_f[2, link_from[li]] - ws_f[4, li]
+    for u in range(n):
+        for s in range(ns):
+            for j in range(o_deliv.shape[2]):
+                o_deliv[u, s, j] = 0.0
+            for k in range(nk):
+                if rank_slot[s, k] >= 0:
+                    o_deliv[u, s, rank_slot[s, k]] += deliv[u, s, k]
 
 
 @njit(cache=True)
+def _ib(arr, b):
+    """Batch index into ``arr``: ``b``, or 0 when the array is shared across the batch."""
+    return b if arr.shape[0] > 1 else 0
+
+
+@njit(cache=True, parallel=True)
 def run_kernel(
     nbatch, order, link_from, link_to, link_share, link_cap, stage_src, stage_rank, rank_src,
     req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init,
     gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init,
-    harv, other, year_start,
+    harv, other, year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
 ):
     """Run the whole horizon for ``nbatch`` members (scenarios x samples, flattened).
 
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
-    (batch, unit[, sector]). All volumes are in hm3 per step.
+    (batch, unit[, sector]). All volumes are in hm3 per step. Batch members run in
+    parallel (numba ``prange``); each has its own state and work arrays.
 
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``delivery`` (batch, time, unit, sector, rank) [hm3], link flow and link spill
-        (batch, time, link) [hm3], and (batch, time, unit) [hm3]: inflow from upstream,
-        outflow, reservoir storage (end of step), reservoir release (storage change,
-        positive when storage falls), reservoir spill, aquifer storage (end of step),
-        groundwater overdraft, reclaimed-water pool for the next step, reclaimed water
+    The outputs are written into arrays the caller allocates (so that numpy, not the
+    kernel, owns the memory): ``o_deliv`` (batch, time, unit, sector, slot) [hm3], the
+    delivery from each source slot (``rank_slot[s, k]`` maps sector s's k-th preference
+    to its slot); ``o_lflow`` and ``o_lspill`` (batch, time, link) [hm3]; and ``unit_out``
+    (batch, 9, time, unit) [hm3] holding
+        inflow from upstream links, outflow, reservoir storage (end of step), reservoir
+        release (fall in storage), reservoir spill, aquifer storage (end of step),
+        groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
         discharged unused.
     """
     nt = year_start.shape[0]
@@ -418,37 +424,50 @@ def run_kernel(
     ns = req.shape[3]
     nk = rank_src.shape[1]
     nl = link_from.shape[0]
-    deliv = np.zeros((nbatch, nt, n, ns, max(nk, 1)))
-    o_lflow = np.zeros((nbatch, nt, nl))
-    o_lspill = np.zeros((nbatch, nt, nl))
-    unit_out = np.zeros((9, nbatch, nt, n))
-    for b in range(nbatch):
-        res_s = res_init[min(b, res_init.shape[0] - 1)].copy()
-        gw_s = gw_init[min(b, gw_init.shape[0] - 1)].copy()
-        pool = recl_init[min(b, recl_init.shape[0] - 1)].copy()
+    # outgoing links of each unit (CSR)
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    for li in range(nl):
+        out_ptr[link_from[li] + 1] += 1
+    for u in range(n):
+        out_ptr[u + 1] += out_ptr[u]
+    out_links = np.empty(max(nl, 1), dtype=np.int64)
+    fill = out_ptr[:-1].copy()
+    for li in range(nl):
+        out_links[fill[link_from[li]]] = li
+        fill[link_from[li]] += 1
+
+    for bp in prange(nbatch):
+        b = np.int64(bp)
+        res_s = res_init[_ib(res_init, b)].copy()
+        gw_s = gw_init[_ib(gw_init, b)].copy()
+        pool = recl_init[_ib(recl_init, b)].copy()
         gw_used = np.zeros(n)
         tr_used = np.zeros(n)
+        ws_f = np.zeros((5, max(n, nl, 1)))
+        ws_n = np.zeros((5, n))
+        ws_b = np.zeros((3, n), dtype=np.bool_)
+        ws_u = np.zeros((14, max(n, N_SOURCES)))
+        ws_d = np.zeros((3, n * ns))
+        ws_di = np.zeros((2, n * ns), dtype=np.int64)
+        frozen = np.zeros(n * ns, dtype=np.bool_)
+        rem = np.zeros((n, ns))
+        rho = np.zeros((n, ns))
+        avail = np.zeros((n, N_SOURCES))
+        deliv = np.zeros((n, ns, max(nk, 1)))
         for ti in range(nt):
             if year_start[ti]:
                 gw_used[:] = 0.0
                 tr_used[:] = 0.0
             _step(
-                order, link_from, link_to,
-                link_share[min(b, link_share.shape[0] - 1)], link_cap[min(b, link_cap.shape[0] - 1), ti],
+                order, out_ptr, out_links, link_from, link_to,
+                link_share[_ib(link_share, b)], link_cap[_ib(link_cap, b), ti],
                 stage_src, stage_rank, rank_src,
-                req[min(b, req.shape[0] - 1), ti], cons[min(b, cons.shape[0] - 1)],
-                rriv[min(b, rriv.shape[0] - 1)], rgw[min(b, rgw.shape[0] - 1)], rww[min(b, rww.shape[0] - 1)],
-                nat[min(b, nat.shape[0] - 1), ti], scap[min(b, scap.shape[0] - 1), ti],
-                res_cap[min(b, res_cap.shape[0] - 1)], res_dead[min(b, res_dead.shape[0] - 1)],
-                gw_cap[min(b, gw_cap.shape[0] - 1), ti], gw_rech[min(b, gw_rech.shape[0] - 1), ti],
-                gw_yield[min(b, gw_yield.shape[0] - 1)], gw_allow[min(b, gw_allow.shape[0] - 1)],
-                tr_step[min(b, tr_step.shape[0] - 1), ti], tr_annual[min(b, tr_annual.shape[0] - 1)],
-                reuse[min(b, reuse.shape[0] - 1)], recl_cap[min(b, recl_cap.shape[0] - 1), ti],
-                harv[min(b, harv.shape[0] - 1), ti], other[min(b, other.shape[0] - 1), ti],
+                req[_ib(req, b), ti], cons[_ib(cons, b)], rriv[_ib(rriv, b)], rgw[_ib(rgw, b)], rww[_ib(rww, b)],
+                nat[_ib(nat, b), ti], scap[_ib(scap, b), ti], res_cap[_ib(res_cap, b)], res_dead[_ib(res_dead, b)],
+                gw_cap[_ib(gw_cap, b), ti], gw_rech[_ib(gw_rech, b), ti], gw_yield[_ib(gw_yield, b)], gw_allow[_ib(gw_allow, b)],
+                tr_step[_ib(tr_step, b), ti], tr_annual[_ib(tr_annual, b)],
+                reuse[_ib(reuse, b)], recl_cap[_ib(recl_cap, b), ti], harv[_ib(harv, b), ti], other[_ib(other, b), ti],
                 res_s, gw_s, gw_used, tr_used, pool,
-                deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti],
-                unit_out[0, b, ti], unit_out[1, b, ti], unit_out[2, b, ti], unit_out[3, b, ti],
-                unit_out[4, b, ti], unit_out[5, b, ti], unit_out[6, b, ti], unit_out[7, b, ti],
-                unit_out[8, b, ti],
-            )
-    return deliv, o_lflow, o_lspill, unit_out
+                rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[b], ti,
+                ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
+            )  # fmt: skip
