@@ -166,7 +166,7 @@ def test_profile_applies_to_every_unit(tiny):
 def test_series(tiny):
     da = tiny.series[("surface", "runoff")]
     assert da.dims == ("date", "unit")
-    assert da.attrs["freq"] == "MS" and da.attrs["units"] == "hm3"
+    assert da.attrs["freq"] == "MS" and da.attrs["step"] == "month" and da.attrs["units"] == "hm3"
     np.testing.assert_allclose(da.sel(unit="up"), [0.05, 0.06, 0.07])  # 万m3
     np.testing.assert_allclose(da.sel(unit="mid")[:2], [0.1, 0.2])  # mm over 1000 ha
     assert np.isnan(da.sel(unit="low")).all()
@@ -179,10 +179,11 @@ def test_daily_sector_series(pack_dir):
     text = (pack_dir / "pack.yaml").read_text(encoding="utf-8")
     text += "  - file: req.csv\n    status: estimate\n    reference: test\n"
     (pack_dir / "pack.yaml").write_text(text, encoding="utf-8")
-    da = load_pack(pack_dir).series[("sector", "requirement")]
-    assert da.dims == ("date", "unit", "sector") and da.attrs["freq"] == "D"
-    np.testing.assert_allclose(da.sel(unit="mid", sector="domestic"), np.arange(1, 6) * 0.01)
-    assert np.isnan(da.sel(sector="agriculture")).all()
+    da = load_pack(pack_dir).series[("domestic", "requirement")]
+    assert da.dims == ("date", "unit") and da.attrs["freq"] == "D" and da.attrs["step"] == "day"
+    assert da.attrs["file"] == "req.csv"
+    np.testing.assert_allclose(da.sel(unit="mid"), np.arange(1, 6) * 0.01)
+    assert np.isnan(da.sel(unit="up")).all()
 
 
 def test_provenance(tiny):

@@ -81,10 +81,12 @@ class Pack:
         ``unit``, ``sector``, ``link``, ``rank``, ``month`` (the contract is in
         ``docs/packs.md`` and :data:`sim.pack.schema.VARIABLES`).
     series : dict
-        ``(item, variable) -> DataArray`` with dims ``("date", "unit")``, or
-        ``("date", "unit", "sector")`` for sector variables (key item ``"sector"``); amounts
-        in [hm3 per step], patterns/profiles in [1]; NaN where a unit (or sector) is not
-        given; attrs ``units``, ``long_name``, ``freq`` (``"MS"`` or ``"D"``).
+        ``(item, variable) -> DataArray`` with dims ``("date", "unit")``, where ``item`` is
+        as written in the series file (a source name or a sector id, e.g.
+        ``("agriculture", "requirement")``); ``date`` runs without gaps from the first to
+        the last date given; amounts in [hm3 per step], patterns/profiles in [1]; NaN where
+        a unit is not given. attrs: ``units``, ``long_name``, ``freq`` (``"MS"`` or ``"D"``),
+        ``step`` (``"month"`` or ``"day"``) and ``file``.
     provenance : pd.DataFrame
         One row per value loaded (value and units as written in the pack): columns
         ``file, row, unit, item, variable, value, units, year, status, reference, step, note``.
@@ -866,19 +868,19 @@ class _Loader:
             return {}
         df = pd.concat(frames, ignore_index=True)
         result: dict[tuple[str, str], xr.DataArray] = {}
-        for (kind_item, variable), g in df.groupby(["kind_item", "variable"], sort=False):
+        for (item, variable), g in df.groupby(["item", "variable"], sort=False):
             freqs = g["freq"].unique()
             if len(freqs) > 1:
                 files = ", ".join(g["file"].unique())
                 raise InputError.at(
-                    files.split(", ")[-1],
-                    message=f"series of {kind_item}/{variable} are monthly in one file and daily in another ({files})",
+                    str(g["file"].iloc[-1]),
+                    message=f"the series of {item}/{variable} are monthly in one file and daily in another "
+                    f"({files}); use one time step",
                 )
             freq = str(freqs[0])
             self._check_gaps(g, freq)
-            result[(str(kind_item), str(variable))] = self._series_array(
-                g, str(kind_item), str(variable), freq
-            )
+            kind_item = str(g["kind_item"].iloc[0])
+            result[(str(item), str(variable))] = self._series_array(g, kind_item, str(variable), freq)
         return result
 
     def _series_file(self, fname: str, entry: dict[str, Any], key: str) -> pd.DataFrame:
@@ -1020,28 +1022,25 @@ class _Loader:
     def _series_array(self, g: pd.DataFrame, kind_item: str, variable: str, freq: str) -> xr.DataArray:
         spec = MONTHLY[(kind_item, variable)]
         index = pd.date_range(g["date"].min(), g["date"].max(), freq=freq)
+        arr = np.full((len(index), len(self.units)), np.nan)
         di = index.get_indexer(pd.DatetimeIndex(g["date"]))
-        ui = g["unit"].map(self.unit_index).to_numpy()
-        units = np.asarray(self.units, dtype=str)
-        coords: dict[str, Any] = {"date": index, "unit": units}
-        if kind_item == "sector":
-            arr = np.full((len(index), len(self.units), len(self.sectors)), np.nan)
-            si = g["item"].map(self.sector_index).to_numpy()
-            arr[di, ui, si] = g["value"].to_numpy()
-            dims: tuple[str, ...] = ("date", "unit", "sector")
-            coords["sector"] = np.asarray(self.sectors, dtype=str)
-        else:
-            arr = np.full((len(index), len(self.units)), np.nan)
-            arr[di, ui] = g["value"].to_numpy()
-            dims = ("date", "unit")
+        arr[di, g["unit"].map(self.unit_index).to_numpy()] = g["value"].to_numpy()
         attrs = dict(VARIABLES[spec.target]) if spec.target else {}
-        attrs["units"] = CANONICAL_UNITS[spec.kind] if spec.kind == "fraction" else "hm3"
-        attrs["long_name"] = (
-            f"{attrs.get('long_name', variable).replace('mean monthly ', '')} (series, per step)"
+        long_name = attrs.get("long_name", variable).replace("mean monthly ", "").split(" (")[0]
+        attrs.update(
+            units=CANONICAL_UNITS[spec.kind] if spec.kind == "fraction" else "hm3",
+            long_name=f"{long_name} (series, per step)",
+            freq=freq,
+            step="month" if freq == "MS" else "day",
+            file=", ".join(g["file"].unique()),
         )
-        attrs["freq"] = freq
-        attrs["files"] = ", ".join(g["file"].unique())
-        return xr.DataArray(arr, coords=coords, dims=dims, name=f"{kind_item}_{variable}", attrs=attrs)
+        return xr.DataArray(
+            arr,
+            coords={"date": index, "unit": np.asarray(self.units, dtype=str)},
+            dims=("date", "unit"),
+            name=f"{g['item'].iloc[0]}_{variable}",
+            attrs=attrs,
+        )
 
     # ---- main -------------------------------------------------------------------------------
 
