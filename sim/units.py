@@ -3,16 +3,18 @@
 Region packs give every number with a unit string. Strings are parsed once (cached) and
 converted to the canonical units of the model:
 
-============================  =========  =======================================================
-quantity (``kind``)           canonical  accepted strings (examples)
-============================  =========  =======================================================
-``volume``                    hm3        ``m3``, ``万m3``, ``亿m3``, ``hm3``, ``km3``, ``L``;
-                                         ``mm`` (a depth, times the unit's area)
-``volume_rate``               hm3 a-1    ``亿m3/a``, ``万m3/a``, ``万m3/d``, ``m3/s``, ``L/d``,
-                                         ``hm3 a-1``; ``mm/a`` (depth rate, times the area)
-``area``                      ha         ``mu`` / ``亩``, ``万亩``, ``km2``, ``ha``, ``m2``
-``fraction``, ``dimensionless``  1       ``1``, ``%`` (``50 %`` is 0.5)
-============================  =========  =======================================================
+=================================  =========  ====================================================
+quantity (``kind``)                canonical  accepted strings (examples)
+=================================  =========  ====================================================
+``volume``                         hm3        ``m3``, ``万m3``, ``亿m3``, ``hm3``, ``km3``, ``L``;
+                                              ``mm`` (a depth, times the unit's area)
+``volume_rate``                    hm3 a-1    ``亿m3/a``, ``万m3/a``, ``万m3/d``, ``m3/s``,
+                                              ``L/d``, ``hm3 a-1``; ``mm/a`` (times the area)
+``area``                           ha         ``mu`` / ``亩``, ``万亩``, ``km2``, ``ha``, ``m2``
+``fraction``, ``dimensionless``    1          ``1``, ``%`` (a value of 50 in ``%`` is 0.5)
+(any, e.g. activity × intensity)   —          ``万人``, ``L/人/d``, ``亿元/a``, ``m3/万元``,
+                                              ``m3/mu/a``, ``m3/mu``
+=================================  =========  ====================================================
 
 Parsing rules (applied before pint sees the string):
 
