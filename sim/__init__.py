@@ -12,7 +12,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["simulate", "__version__"]
+__all__ = ["__version__", "simulate"]
 
 
 def __getattr__(name: str) -> Any:

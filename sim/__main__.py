@@ -21,7 +21,7 @@ logger = logging.getLogger("sim")
 
 
 def _conf_dir() -> str:
-    """The Hydra config folder: packaged copy if installed, else the source tree's ``conf/``."""
+    """Return the Hydra config folder: the packaged copy if installed, else the source tree's ``conf/``."""
     here = Path(__file__).resolve().parent
     for cand in (here / "conf", here.parent / "conf"):
         if (cand / "config.yaml").is_file():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from sim.engine import SOURCES
 from sim.errors import InputError
 
 #: Largest relative mass-balance error accepted at the end of a run [1].
@@ -31,7 +30,9 @@ def _source_total(delivery: xr.DataArray, source: str) -> xr.DataArray:
 def _previous(state: xr.DataArray, initial: xr.DataArray) -> xr.DataArray:
     """State at the start of each step: ``initial`` first, then the previous step's end."""
     first = initial.expand_dims(time=state.time[:1]).broadcast_like(state.isel(time=slice(0, 1)))
-    return xr.concat([first, state.shift(time=1).isel(time=slice(1, None))], dim="time").transpose(*state.dims)
+    return xr.concat([first, state.shift(time=1).isel(time=slice(1, None))], dim="time").transpose(
+        *state.dims
+    )
 
 
 def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
@@ -77,24 +78,33 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     ):  # fmt: skip
         out[name] = raw[name]
     leaving_by_links = (
-        (raw["link_flow"] + raw["link_spill"])
-        .groupby(xr.DataArray(inputs["link_from"].values, dims="link", name="unit"))
-        .sum()
-        .reindex(unit=inputs.unit.values, fill_value=0.0)
-    ) if inputs.sizes.get("link", 0) else xr.zeros_like(raw["outflow"])
+        (
+            (raw["link_flow"] + raw["link_spill"])
+            .groupby(xr.DataArray(inputs["link_from"].values, dims="link", name="unit"))
+            .sum()
+            .reindex(unit=inputs.unit.values, fill_value=0.0)
+        )
+        if inputs.sizes.get("link", 0)
+        else xr.zeros_like(raw["outflow"])
+    )
     out["region_outflow"] = raw["outflow"] - leaving_by_links
     out["mass_balance_residual"] = _residual(inputs, out)
-    return out.transpose(*[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")],
-                         "time", ...)
+    return out.transpose(
+        *[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")], "time", ...
+    )
 
 
 def _residual(inputs: xr.Dataset, out: xr.Dataset) -> xr.DataArray:
     """Inflows − outflows − storage change of each unit and step [hm3]."""
     ext = sum(_source_total(out["delivery"], src) for src in ("transfer", "harvested", "other"))
     gains = out["runoff"] + out["boundary_inflow"] + out["inflow"] + ext + out["groundwater_recharge"]
-    d_res = out["reservoir_storage"] - _previous(out["reservoir_storage"], inputs["reservoir_initial_storage"])
+    d_res = out["reservoir_storage"] - _previous(
+        out["reservoir_storage"], inputs["reservoir_initial_storage"]
+    )
     aq_prev = _previous(out["aquifer_storage"], inputs["groundwater_storage"])
-    d_aq_flows = out["groundwater_recharge"] + out["return_groundwater"].sum("sector", skipna=False) - out["pumping"]
+    d_aq_flows = (
+        out["groundwater_recharge"] + out["return_groundwater"].sum("sector", skipna=False) - out["pumping"]
+    )
     d_aq = xr.where(np.isfinite(aq_prev), out["aquifer_storage"] - aq_prev, d_aq_flows)
     pool_prev = _previous(out["reclaimed_pool"], xr.zeros_like(inputs["reservoir_initial_storage"]))
     d_pool = out["reclaimed_pool"] - pool_prev
@@ -123,4 +133,4 @@ def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:
         )
 
 
-__all__ = ["account", "check_mass_balance", "MassBalanceError", "BALANCE_RTOL", "InputError"]
+__all__ = ["BALANCE_RTOL", "InputError", "MassBalanceError", "account", "check_mass_balance"]

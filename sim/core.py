@@ -56,7 +56,9 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> xr.Dataset:
     if hyd.name != "mean":
         raise InputError(f"config key 'hydrology.name': expected 'mean', got '{hyd.name}'")
     if not np.isfinite(hyd.runoff_factor) or hyd.runoff_factor < 0:
-        raise InputError(f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}")
+        raise InputError(
+            f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
+        )
     inputs = expand_inputs(pack.data, axis, pack.series)
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)

@@ -64,7 +64,10 @@ def _per_step_monthly(monthly: xr.DataArray, axis: xr.Dataset) -> xr.DataArray:
 
 
 def _apply_series(
-    values: xr.DataArray, key: tuple[str, str], series: Mapping[tuple[str, str], xr.DataArray], axis: xr.Dataset
+    values: xr.DataArray,
+    key: tuple[str, str],
+    series: Mapping[tuple[str, str], xr.DataArray],
+    axis: xr.Dataset,
 ) -> xr.DataArray:
     """Replace ``values`` by a pack time series over the steps the series covers."""
     if key not in series:
@@ -107,8 +110,8 @@ def expand_inputs(
         plus ``year_start(time)``.
     """
     series = series or {}
-    rate = lambda v: _per_step_rate(data[v], axis)  # noqa: E731
-    monthly = lambda v: _per_step_monthly(data[v], axis)  # noqa: E731
+    rate = lambda v: _per_step_rate(data[v], axis)
+    monthly = lambda v: _per_step_monthly(data[v], axis)
 
     profile = data["requirement_profile"]
     by_profile = _per_step_monthly(data["requirement_rate"] * profile, axis)

@@ -89,7 +89,9 @@ def annual_summary(bal: xr.Dataset) -> pd.DataFrame:
     by_unit = by_unit.drop(columns=cols)
     by_unit.insert(0, "level", "unit")
     if "basin" in bal.coords:
-        by_unit.insert(2, "basin", by_unit["unit"].map(dict(zip(bal.unit.values, bal.basin.values, strict=True))))
+        by_unit.insert(
+            2, "basin", by_unit["unit"].map(dict(zip(bal.unit.values, bal.basin.values, strict=True)))
+        )
     frames = [by_unit]
     if basin is not None:
         by_basin = basin.to_dataframe().reset_index()

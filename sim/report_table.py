@@ -23,9 +23,9 @@ def summary_table(bal: xr.Dataset, scenario: str | None = None) -> str:
     scn = scenario or str(bal.scenario.values[0])
     b = bal.sel(scenario=scn).mean("sample")
     year = b["time"].dt.year
-    years = sorted(set(int(y) for y in year.values))
+    years = sorted({int(y) for y in year.values})
     first, last = years[0], years[-1]
-    yi = lambda da: (da.groupby(year).sum("time") / 100.0)  # noqa: E731  hm3 -> 亿m3
+    yi = lambda da: da.groupby(year).sum("time") / 100.0
     req = yi(b["requirement"].sum("unit"))
     dlv = yi(b["delivery"].sum(("unit", "source")))
     short = yi(b["shortage"].sum("unit"))
@@ -35,16 +35,17 @@ def summary_table(bal: xr.Dataset, scenario: str | None = None) -> str:
     lines += ["", "by sector: requirement / delivery / shortage", head]
     for s in b.sector.values:
         cells = "".join(
-            f"{float(req.sel(sector=s, year=y)):>5.2f}/{float(dlv.sel(sector=s, year=y)):<5.2f}" for y in (first, last)
+            f"{float(req.sel(sector=s, year=y)):>5.2f}/{float(dlv.sel(sector=s, year=y)):<5.2f}"
+            for y in (first, last)
         )
-        lines.append(f"  {str(s):<20}{cells}   short {float(short.sel(sector=s, year=last)):.3f}")
+        lines.append(f"  {s!s:<20}{cells}   short {float(short.sel(sector=s, year=last)):.3f}")
     tot = "".join(f"{float(dlv.sel(year=y).sum()):>11.2f}" for y in (first, last))
     lines.append(f"  {'total delivery':<20}{tot}")
     lines += ["", "by source (delivery)", head]
     for src in b.source.values:
         vals = [float(by_src.sel(source=src, year=y)) for y in (first, last)]
         if any(v > 0 for v in vals):
-            lines.append(f"  {str(src):<20}" + "".join(f"{v:>11.2f}" for v in vals))
+            lines.append(f"  {src!s:<20}" + "".join(f"{v:>11.2f}" for v in vals))
     worst = b["shortage"].groupby(year).sum("time").sel(year=last).stack(k=("unit", "sector"))
     worst = worst.sortby(worst, ascending=False)
     lines += ["", f"largest shortages in {last} (亿m3)"]
@@ -54,7 +55,7 @@ def summary_table(bal: xr.Dataset, scenario: str | None = None) -> str:
         if v <= 1e-9 or shown >= 5:
             break
         u, s = worst.k.values[k]
-        lines.append(f"  {str(u):<14}{str(s):<14}{v:>8.3f}")
+        lines.append(f"  {u!s:<14}{s!s:<14}{v:>8.3f}")
         shown += 1
     if shown == 0:
         lines.append("  none")

@@ -22,6 +22,7 @@ def cascade_inputs(
     n_samples: int = 1,
     seed: int = 0,
     reservoir: bool = True,
+    topology: str = "chain",
 ) -> xr.Dataset:
     """Per-step inputs of a chain of ``n_units`` units, each with four prioritised demands.
 
@@ -39,6 +40,9 @@ def cascade_inputs(
         Seed of the random generator.
     reservoir : bool
         Give every second unit an aggregated reservoir.
+    topology : {"chain", "tree"}
+        "chain": unit i flows into unit i+1. "tree": unit i flows into unit (i-1)//2 with
+        the root (unit 0) draining out of the region, like a river network of tributaries.
 
     Returns
     -------
@@ -64,9 +68,15 @@ def cascade_inputs(
          ["surface", "groundwater", ""], ["surface", "", ""]]
     )  # fmt: skip
     inf = np.inf
-    per_step = lambda annual: annual * frac_year[:, None] * np.ones((1, n_units))  # noqa: E731
+    per_step = lambda annual: annual * frac_year[:, None] * np.ones((1, n_units))
     ones = np.ones(n_units)
     res_cap = np.where(np.arange(n_units) % 2 == 0, 60.0, 0.0) if reservoir else np.zeros(n_units)
+    if topology == "chain":
+        link_from, link_to = units[:-1], units[1:]
+    elif topology == "tree":
+        link_from, link_to = units[1:], [units[(i - 1) // 2] for i in range(1, n_units)]
+    else:
+        raise ValueError(f"topology must be 'chain' or 'tree', got {topology!r}")
     ds = xr.Dataset(
         {
             "requirement": (("time", "unit", "sector"), req),
@@ -97,8 +107,8 @@ def cascade_inputs(
             "transfer_annual_cap": ("unit", np.zeros(n_units)),
             "reclaimed_reuse_fraction": ("unit", 0.3 * ones),
             "year_start": axis["year_start"],
-            "link_from": ("link", np.array(units[:-1], dtype=object)),
-            "link_to": ("link", np.array(units[1:], dtype=object)),
+            "link_from": ("link", np.array(link_from, dtype=object)),
+            "link_to": ("link", np.array(link_to, dtype=object)),
         },
         coords={
             "time": axis.time,

@@ -18,7 +18,13 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``python -m sim`` with ``args`` in ``cwd``; return the completed process."""
     env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
     return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-m", "sim", *args],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
 
 

@@ -27,14 +27,16 @@ def batch_dims(ds: xr.Dataset) -> tuple[str, ...]:
     return tuple(d for d in ds.dims if d not in CORE_DIMS)
 
 
-def _batched(da: xr.DataArray, bdims: tuple[str, ...], sizes: dict[str, int], core: tuple[str, ...]) -> np.ndarray:
+def _batched(
+    da: xr.DataArray, bdims: tuple[str, ...], sizes: dict[str, int], core: tuple[str, ...]
+) -> np.ndarray:
     """Array shaped (batch or 1, *core): keep a batch axis only if ``da`` varies along one."""
     own = [d for d in bdims if d in da.dims]
     if not own:
         return np.ascontiguousarray(da.transpose(*core).values[np.newaxis], dtype=float)
     full = da.broadcast_like(xr.DataArray(np.zeros([sizes[d] for d in bdims]), dims=bdims))
     arr = full.transpose(*bdims, *core).values
-    return np.ascontiguousarray(arr.reshape((-1, *arr.shape[len(bdims):])), dtype=float)
+    return np.ascontiguousarray(arr.reshape((-1, *arr.shape[len(bdims) :])), dtype=float)
 
 
 def stages(priority: np.ndarray, rank_src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,8 +136,13 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     )  # fmt: skip
     shape = [sizes[d] for d in bdims]
     coords = {d: inputs[d] for d in bdims if d in inputs.coords}
-    coords.update(time=inputs.time, unit=inputs.unit, sector=inputs.sector, link=inputs.link,
-                  source=[SOURCES[i] for i in used])
+    coords.update(
+        time=inputs.time,
+        unit=inputs.unit,
+        sector=inputs.sector,
+        link=inputs.link,
+        source=[SOURCES[i] for i in used],
+    )
 
     def unbatch(arr: np.ndarray, core: tuple[str, ...]) -> xr.DataArray:
         return xr.DataArray(arr.reshape(shape + list(arr.shape[1:])), dims=(*bdims, *core))

@@ -99,7 +99,9 @@ def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0,
 
 
 @njit(cache=True)
-def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ccap, tol, ws_f):
+def _max_step(
+    t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ccap, tol, ws_f
+):
     """Largest t in [0, t_hi] that keeps every constraint feasible (Newton from the right).
 
     ``ccap`` adds the linear constraints ``w0 + t*a <= ccap`` (diversion capacity).
@@ -107,7 +109,9 @@ def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a,
     n = order.shape[0]
     t = t_hi
     for _ in range(_MAX_NEWTON):
-        g, dg = _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f)
+        g, dg = _forward(
+            t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f
+        )
         for u in range(n):
             s = ccap[u] - (w0[u] + t * a[u])
             if s < g or (s == g and -a[u] < dg):
@@ -126,8 +130,26 @@ def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a,
 
 @njit(cache=True)
 def _surface_stage(
-    nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, r_fix, ccap,
-    scale, ws_f, ws_n, ws_b, frozen,
+    nd,
+    dem_u,
+    dem_rem,
+    dem_rho,
+    y,
+    order,
+    out_ptr,
+    out_links,
+    link_to,
+    share,
+    lcap,
+    nat,
+    w_fix,
+    r_fix,
+    ccap,
+    scale,
+    ws_f,
+    ws_n,
+    ws_b,
+    frozen,
 ):
     """Equal-coverage (max-min fair) surface allocation for the ``nd`` demands of one stage.
 
@@ -170,8 +192,25 @@ def _surface_stage(
                 ar[u] += dem_rho[d] * dem_rem[d]
         if n_active == 0:
             break
-        t = _max_step(1.0, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros,
-                      ccap, tol, ws_f)
+        t = _max_step(
+            1.0,
+            order,
+            out_ptr,
+            out_links,
+            link_to,
+            share,
+            lcap,
+            nat,
+            w0,
+            a,
+            r0,
+            ar,
+            zeros,
+            zeros,
+            ccap,
+            tol,
+            ws_f,
+        )
         t = max(t, t_lo)
         t_lo = t
         for d in range(nd):
@@ -213,12 +252,57 @@ def _surface_stage(
 
 @njit(cache=True)
 def _step(
-    order, out_ptr, out_links, link_from, link_to, share, lcap, stage_src, stage_rank, rank_src,
-    req, cons, rriv, rgw, rww, nat_t, scap_t, res_cap, res_dead, gw_cap_t, gw_rech_t, gw_yield, gw_allow,
-    tr_step_t, tr_annual, reuse, recl_cap_t, harv_t, other_t,
-    res_s, gw_s, gw_used, tr_used, pool,
-    rank_slot, o_deliv, o_lflow, o_lspill, o_unit, ti,
-    ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
+    order,
+    out_ptr,
+    out_links,
+    link_from,
+    link_to,
+    share,
+    lcap,
+    stage_src,
+    stage_rank,
+    rank_src,
+    req,
+    cons,
+    rriv,
+    rgw,
+    rww,
+    nat_t,
+    scap_t,
+    res_cap,
+    res_dead,
+    gw_cap_t,
+    gw_rech_t,
+    gw_yield,
+    gw_allow,
+    tr_step_t,
+    tr_annual,
+    reuse,
+    recl_cap_t,
+    harv_t,
+    other_t,
+    res_s,
+    gw_s,
+    gw_used,
+    tr_used,
+    pool,
+    rank_slot,
+    o_deliv,
+    o_lflow,
+    o_lspill,
+    o_unit,
+    ti,
+    ws_f,
+    ws_n,
+    ws_b,
+    ws_u,
+    ws_d,
+    ws_di,
+    frozen,
+    rem,
+    rho,
+    avail,
+    deliv,
 ):
     """Advance one batch member by one time step, writing outputs in place."""
     n = order.shape[0]
@@ -311,8 +395,28 @@ def _step(
                     nd += 1
         if nd == 0:
             continue
-        _surface_stage(nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap,
-                       nat, w_fix, r_fix, scap_t, scale, ws_f, ws_n, ws_b, frozen)
+        _surface_stage(
+            nd,
+            dem_u,
+            dem_rem,
+            dem_rho,
+            y,
+            order,
+            out_ptr,
+            out_links,
+            link_to,
+            share,
+            lcap,
+            nat,
+            w_fix,
+            r_fix,
+            scap_t,
+            scale,
+            ws_f,
+            ws_n,
+            ws_b,
+            frozen,
+        )
         for d in range(nd):
             u = dem_u[d]
             s = dem_s[d]
@@ -351,11 +455,43 @@ def _step(
             o_unit[2, ti, r] = res_s[r]
             o_unit[3, ti, r] = 0.0
             continue
-        _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0,
-                 zeros, ws_f)
+        _forward(
+            0.0,
+            order,
+            out_ptr,
+            out_links,
+            link_to,
+            share,
+            lcap,
+            nat,
+            w_fix,
+            zeros,
+            r_fix,
+            zeros,
+            k0,
+            zeros,
+            ws_f,
+        )
         kdir[r] = 1.0
-        x_unc = _max_step(max(ws_f[2, r], 0.0), order, out_ptr, out_links, link_to, share, lcap, nat, w_fix,
-                          zeros, r_fix, zeros, k0, kdir, big, tol, ws_f)
+        x_unc = _max_step(
+            max(ws_f[2, r], 0.0),
+            order,
+            out_ptr,
+            out_links,
+            link_to,
+            share,
+            lcap,
+            nat,
+            w_fix,
+            zeros,
+            r_fix,
+            zeros,
+            k0,
+            kdir,
+            big,
+            tol,
+            ws_f,
+        )
         kdir[r] = 0.0
         x = min(x_unc, max(res_cap[r] - base[r], 0.0))
         k0[r] = x
@@ -363,8 +499,9 @@ def _step(
         o_unit[3, ti, r] = res_s[r] - (base[r] + x)
         o_unit[4, ti, r] = x_unc - x
         res_s[r] = base[r] + x
-    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros,
-             ws_f)
+    _forward(
+        0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros, ws_f
+    )
 
     for u in range(n):
         o_unit[0, ti, u] = ws_f[0, u] - nat[u]  # inflow from upstream links
@@ -397,10 +534,43 @@ def _ib(arr, b):
 
 @njit(cache=True, parallel=True)
 def run_kernel(
-    nbatch, order, link_from, link_to, link_share, link_cap, stage_src, stage_rank, rank_src,
-    req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init,
-    gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init,
-    harv, other, year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
+    nbatch,
+    order,
+    link_from,
+    link_to,
+    link_share,
+    link_cap,
+    stage_src,
+    stage_rank,
+    rank_src,
+    req,
+    cons,
+    rriv,
+    rgw,
+    rww,
+    nat,
+    scap,
+    res_cap,
+    res_dead,
+    res_init,
+    gw_cap,
+    gw_rech,
+    gw_yield,
+    gw_allow,
+    gw_init,
+    tr_step,
+    tr_annual,
+    reuse,
+    recl_cap,
+    recl_init,
+    harv,
+    other,
+    year_start,
+    rank_slot,
+    o_deliv,
+    o_lflow,
+    o_lspill,
+    unit_out,
 ):
     """Run the whole horizon for ``nbatch`` members (scenarios x samples, flattened).
 
