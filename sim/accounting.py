@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from sim.engine import as_batch_array, batch_dims
+from sim.engine.derive import balance_residual, derive
 from sim.errors import InputError
+
+_FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "return_wastewater")
 
 #: Largest relative mass-balance error accepted at the end of a run [1].
 BALANCE_RTOL = 1e-9
@@ -51,21 +55,29 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
         Variables of ``docs/outputs.md`` with dims ``(..., time, unit[, sector][, source])``.
     """
     delivery = raw["delivery"]
-    delivered = delivery.sum("source", skipna=False)
-    requirement = inputs["requirement"].broadcast_like(delivered)
-    cons_frac = inputs["consumption_fraction"]
-    consumption = delivered * cons_frac
-    returned = delivered - consumption
-    ww = returned * inputs["return_wastewater"]
+    bdims = batch_dims(inputs)
+    sizes = {d: delivery.sizes[d] for d in bdims}
+    core = ("time", "unit", "sector")
+    lead = [d for d in delivery.dims if d not in (*core, "source")]
+    dv = delivery.transpose(*lead, *core, "source").values.reshape((-1, *delivery.shape[-4:]))
+    frac = [as_batch_array(inputs[v], bdims, sizes, ("unit", "sector")) for v in _FRACTIONS]
+    flows = derive(np.ascontiguousarray(dv), as_batch_array(inputs["requirement"], bdims, sizes, core), *frac)
+    shape = [delivery.sizes[d] for d in lead]
+
+    def sector_var(i: int) -> xr.DataArray:
+        return xr.DataArray(flows[i].reshape(shape + list(flows.shape[-3:])), dims=(*lead, *core))
+
+    # a broadcast view (no copy): the requirement along every batch dimension
+    requirement = inputs["requirement"].broadcast_like(sector_var(0)).transpose(*lead, *core)
     out = xr.Dataset(
         {
             "requirement": requirement,
             "delivery": delivery,
-            "shortage": (requirement - delivered).clip(min=0.0),
-            "consumption": consumption,
-            "return_river": returned * inputs["return_river"],
-            "return_groundwater": returned * inputs["return_groundwater"],
-            "return_wastewater": ww,
+            "shortage": sector_var(0),
+            "consumption": sector_var(1),
+            "return_river": sector_var(2),
+            "return_groundwater": sector_var(3),
+            "return_wastewater": sector_var(4),
             "runoff": inputs["runoff"],
             "boundary_inflow": inputs["boundary_inflow"],
             "groundwater_recharge": inputs["groundwater_recharge"],
@@ -88,40 +100,52 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
         else xr.zeros_like(raw["outflow"])
     )
     out["region_outflow"] = raw["outflow"] - leaving_by_links
-    out["mass_balance_residual"] = _residual(inputs, out)
+    out["mass_balance_residual"] = _residual(inputs, out, flows)
     return out.transpose(
         *[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")], "time", ...
     )
 
 
-def _residual(inputs: xr.Dataset, out: xr.Dataset) -> xr.DataArray:
-    """Inflows − outflows − storage change of each unit and step [hm3]."""
-    ext = sum(_source_total(out["delivery"], src) for src in ("transfer", "harvested", "other"))
-    gains = out["runoff"] + out["boundary_inflow"] + out["inflow"] + ext + out["groundwater_recharge"]
-    d_res = out["reservoir_storage"] - _previous(
-        out["reservoir_storage"], inputs["reservoir_initial_storage"]
-    )
-    aq_prev = _previous(out["aquifer_storage"], inputs["groundwater_storage"])
-    d_aq_flows = (
-        out["groundwater_recharge"] + out["return_groundwater"].sum("sector", skipna=False) - out["pumping"]
-    )
-    d_aq = xr.where(np.isfinite(aq_prev), out["aquifer_storage"] - aq_prev, d_aq_flows)
-    pool_prev = _previous(out["reclaimed_pool"], xr.zeros_like(inputs["reservoir_initial_storage"]))
-    d_pool = out["reclaimed_pool"] - pool_prev
-    losses = out["outflow"] + out["consumption"].sum("sector", skipna=False) + d_res + d_aq + d_pool
-    res = gains - losses
-    scale = np.maximum(np.abs(gains), np.abs(losses))
-    return res.assign_attrs(scale_max=float(scale.max()) if scale.size else 0.0)
+def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray) -> xr.DataArray:
+    """Inflows − outflows − storage change of each unit and step [hm3] (docs/model.md §3)."""
+    bdims = batch_dims(inputs)
+    sizes = {d: out.sizes[d] for d in bdims}
+    lead = [d for d in out["outflow"].dims if d not in ("time", "unit")]
+    shape = [out.sizes[d] for d in lead]
+
+    def flat(name: str) -> np.ndarray:
+        arr = out[name].transpose(*lead, "time", "unit").values
+        return np.ascontiguousarray(arr.reshape((-1, *arr.shape[-2:])))
+
+    delivery = out["delivery"].transpose(*lead, "time", "unit", "sector", "source").values
+    sources = [str(s) for s in out.source.values]
+    residual = np.empty((int(np.prod(shape)) if shape else 1, out.sizes["time"], out.sizes["unit"]))
+    balance_residual(
+        np.ascontiguousarray(delivery.reshape((-1, *delivery.shape[-4:]))),
+        flows,
+        np.array([s in ("transfer", "harvested", "other") for s in sources]),
+        np.array([s == "groundwater" for s in sources]),
+        *(as_batch_array(inputs[v], bdims, sizes, ("time", "unit"))
+          for v in ("runoff", "boundary_inflow", "groundwater_recharge")),
+        flat("inflow"), flat("outflow"), flat("reservoir_storage"),
+        as_batch_array(inputs["reservoir_initial_storage"], bdims, sizes, ("unit",)),
+        flat("aquifer_storage"), as_batch_array(inputs["groundwater_storage"], bdims, sizes, ("unit",)),
+        flat("reclaimed_pool"), residual,
+    )  # fmt: skip
+    return xr.DataArray(residual.reshape(shape + list(residual.shape[1:])), dims=(*lead, "time", "unit"))
 
 
 def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:
     """Raise :class:`MassBalanceError` naming the worst unit and step if the balance fails.
 
-    A unit-step passes when ``|residual| <= rtol * max(inflows, outflows, 1e-6 hm3)``.
+    A unit-step passes when ``|residual| <= rtol * max(inflows + outflow, 1e-6 hm3)``, the
+    inflows being runoff, boundary inflow, upstream inflow, recharge and external deliveries.
     """
     res = bal["mass_balance_residual"]
     gains = bal["runoff"] + bal["boundary_inflow"] + bal["inflow"] + bal["groundwater_recharge"]
-    scale = np.maximum(np.abs(gains) + np.abs(bal["delivery"].sum(("sector", "source"), skipna=False)), 1e-6)
+    for src in ("transfer", "harvested", "other"):
+        gains = gains + _source_total(bal["delivery"], src)
+    scale = np.maximum(np.abs(gains) + np.abs(bal["outflow"]), 1e-6)
     rel = np.abs(res) / scale
     if not bool((rel <= rtol).all()):
         worst = rel.argmax(...)

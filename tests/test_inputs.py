@@ -90,3 +90,22 @@ def test_every_variable_is_documented():
     doc = (__import__("pathlib").Path(__file__).parents[1] / "docs" / "outputs.md").read_text()
     for name in VARIABLES:
         assert f"`{name}`" in doc, name
+
+
+def test_batch_members_with_partly_shared_inputs():
+    """Inputs that vary along `sample` mixed with shared ones give each member its own answer."""
+    inp = cascade_inputs(n_units=3, years=1, n_samples=2, seed=5)
+    # the second sample consumes everything in agriculture; the first as before
+    cf = inp["consumption_fraction"].expand_dims(sample=[0, 1]).copy()
+    cf[1, :, 2] = 1.0
+    inp["consumption_fraction"] = cf
+    bal = account(inp, run_network(inp))
+    check_mass_balance(bal)
+    one = inp.isel(sample=[1])
+    one["consumption_fraction"] = cf.isel(sample=[1])
+    bal1 = account(one, run_network(one))
+    np.testing.assert_allclose(
+        bal["consumption"].isel(sample=1), bal1["consumption"].isel(sample=0), rtol=1e-12
+    )
+    np.testing.assert_allclose(bal["outflow"].isel(sample=1), bal1["outflow"].isel(sample=0), rtol=1e-12)
+    assert float(bal["return_river"].isel(sample=1).sel(sector="agriculture").sum()) == 0.0

@@ -27,7 +27,7 @@ def batch_dims(ds: xr.Dataset) -> tuple[str, ...]:
     return tuple(d for d in ds.dims if d not in CORE_DIMS)
 
 
-def _batched(
+def as_batch_array(
     da: xr.DataArray, bdims: tuple[str, ...], sizes: dict[str, int], core: tuple[str, ...]
 ) -> np.ndarray:
     """Array shaped (batch or 1, *core): keep a batch axis only if ``da`` varies along one."""
@@ -104,7 +104,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     stage_src, stage_rank = stages(inputs["priority"].values, rank_src)
 
     def b(name: str, *core: str) -> np.ndarray:
-        return _batched(inputs[name], bdims, sizes, core)
+        return as_batch_array(inputs[name], bdims, sizes, core)
 
     reservoir_dead = b("reservoir_dead_storage", "unit")
     gw_allow = b("groundwater_sustainable_yield", "unit") + b("groundwater_allowed_overdraft", "unit")
