@@ -38,12 +38,13 @@ class ReportConfig:
 
 @dataclass
 class Config:
-    """Top-level schema; the groups fill ``hydrology``, ``measures`` and ``report``."""
+    """Top-level schema; the groups fill ``hydrology``, ``demand``, ``measures`` and ``report``."""
 
     region: str = "example"  #: built-in pack name or path to a pack folder
     run_name: str = "run"
     time: TimeConfig = field(default_factory=TimeConfig)
     hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)
+    demand: dict[str, Any] = field(default_factory=dict)  #: options of each demand model
     measures: dict[str, Any] = field(default_factory=dict)
     report: ReportConfig = field(default_factory=ReportConfig)
 

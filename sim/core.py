@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import __version__
 from sim.accounting import account, check_mass_balance
 from sim.config import Config
+from sim.demand import load_model
 from sim.engine import run_network
 from sim.errors import InputError
 from sim.inputs import expand_inputs
@@ -36,8 +37,51 @@ def _as_config(cfg: Config | DictConfig | Mapping[str, Any] | None) -> DictConfi
         raise InputError(f"config: {str(err).splitlines()[0]}") from err
 
 
-def build_inputs(cfg: DictConfig, pack: Pack) -> xr.Dataset:
-    """Per-step inputs of the run, with ``scenario`` and ``sample`` dimensions.
+def apply_demand_models(
+    cfg: DictConfig, pack: Pack, axis: xr.Dataset, inputs: xr.Dataset
+) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
+    """Replace the requirement of every sector that names a demand model by the model's result.
+
+    Parameters
+    ----------
+    cfg : omegaconf.DictConfig
+        Composed configuration; ``cfg.demand.<model>`` holds each model's options.
+    pack : sim.pack.Pack
+        Loaded pack; ``sector_model(sector)`` names the model of each sector and
+        ``pack.drivers[model]`` its drivers.
+    axis : xarray.Dataset
+        Time axis.
+    inputs : xarray.Dataset
+        Per-step inputs [hm3 per step].
+
+    Returns
+    -------
+    inputs : xarray.Dataset
+        With ``requirement`` replaced for the modelled sectors.
+    diagnostics : dict of xarray.DataArray
+        The models' other outputs, named ``<sector>_<variable>``.
+    """
+    diagnostics: dict[str, xr.DataArray] = {}
+    if "sector_model" not in pack.data:
+        return inputs, diagnostics
+    requirement = inputs["requirement"].copy()
+    for sector, model in zip(pack.data.sector.values, pack.data["sector_model"].values, strict=True):
+        if not model:
+            continue
+        module = load_model(str(model))
+        options = dict(OmegaConf.to_container(cfg.demand.get(str(model), {}) or {}, resolve=True))
+        options["base_year"] = int(pack.data.attrs["base_year"])
+        result = module.requirement(pack.drivers[str(model)], axis, options)
+        req = result["requirement"].transpose("time", "unit")
+        requirement.loc[{"sector": sector}] = req.reindex(unit=requirement.unit.values).values
+        for name, da in result.data_vars.items():
+            if name != "requirement":
+                diagnostics[f"{sector}_{name}"] = da
+    return inputs.assign(requirement=requirement), diagnostics
+
+
+def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
+    """Per-step inputs of the run, with ``scenario`` and ``sample`` dimensions, and diagnostics.
 
     Parameters
     ----------
@@ -48,8 +92,10 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> xr.Dataset:
 
     Returns
     -------
-    xarray.Dataset
+    inputs : xarray.Dataset
         Inputs in the layout of :func:`sim.inputs.expand_inputs` [hm3 per step].
+    diagnostics : dict of xarray.DataArray
+        Demand-model diagnostics (see :func:`apply_demand_models`).
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
@@ -60,6 +106,7 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> xr.Dataset:
             f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
         )
     inputs = expand_inputs(pack.data, axis, pack.series)
+    inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs)
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
     if "scenario" not in inputs.dims:
@@ -71,7 +118,7 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> xr.Dataset:
             inputs[name] = inputs[name].isel(scenario=0, drop=True)
         if "sample" in inputs[name].dims and inputs[name].sizes["sample"] == 1:
             inputs[name] = inputs[name].isel(sample=0, drop=True)
-    return inputs
+    return inputs, diagnostics
 
 
 def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:
@@ -98,7 +145,7 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     """
     cfg = _as_config(cfg)
     pack = load_pack(str(cfg.region))
-    inputs = build_inputs(cfg, pack)
+    inputs, diagnostics = build_inputs(cfg, pack)
     raw = run_network(inputs)
     bal = account(inputs, raw)
     check_mass_balance(bal)
@@ -106,6 +153,8 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     for coord in ("basin", "league", "unit_name"):
         if coord in pack.data.coords:
             bal = bal.assign_coords({coord: ("unit", pack.data[coord].values)})
+    for name, da in diagnostics.items():
+        bal[name] = da
     bal = annotate(bal)
     bal.attrs.update(
         title=f"water-sim water balance: {pack.name}",
