@@ -60,6 +60,7 @@ ureg = pint.UnitRegistry()
 ureg.define("mu = 10000 / 15 * meter ** 2 = 亩")
 ureg.define("person = [population] = 人 = capita")
 ureg.define("yuan = [currency] = 元 = CNY")
+ureg.define("head = [livestock] = 头")
 Quantity = ureg.Quantity
 
 #: Canonical unit string of each kind, as written to ``attrs["units"]``.
@@ -100,6 +101,8 @@ _POWER = re.compile(r"(?<![0-9.][eE])(?<=[A-Za-z])(-?\d+)")
 # "万m**3" -> "(1e4*m**3)", "亿元" -> "(1e8*元)".
 _MULTIPLIER = re.compile(r"(亿|万)\s*([^\W\d]+(?:\*\*-?\d+)?)")
 _SCALE = {"万": "1e4", "亿": "1e8"}
+# "m**3/1e4 yuan" -> "m**3/(1e4*yuan)": a number after "/" scales the unit that follows it.
+_DENOMINATOR_SCALE = re.compile(r"/\s*(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*\*?\s*([^\W\d][^\s/*()]*)")
 # What pint's string parser raises on bad input (it has no single exception type for it).
 _PARSE_ERRORS = (
     pint.PintError,
@@ -116,7 +119,8 @@ _PARSE_ERRORS = (
 def _preprocess(s: str) -> str:
     """Rewrite a pack unit string into plain pint syntax."""
     s = _POWER.sub(r"**\1", s.strip())
-    return _MULTIPLIER.sub(lambda m: f"({_SCALE[m.group(1)]}*{m.group(2)})", s)
+    s = _MULTIPLIER.sub(lambda m: f"({_SCALE[m.group(1)]}*{m.group(2)})", s)
+    return _DENOMINATOR_SCALE.sub(r"/(\1*\2)", s)
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,10 @@ Resolution rules implemented here (see also the docstring of :func:`load_pack`):
   otherwise the unit-specific one wins. The same rule applies between an annual requirement
   and a monthly one (``monthly.csv`` sector ``requirement``); where the monthly one is used,
   ``requirement_rate`` is 0 and ``requirement_monthly`` holds the amounts;
-* series files are monthly when every date is the first of a month, daily otherwise.
+* series files are monthly when every date is the first of a month, daily otherwise;
+* the driver tables of the demand models (``drivers.csv``, ``crops.csv``, ``climate`` rows of
+  ``monthly.csv``, the ``model``/``group`` columns of ``sectors.csv``) are read by
+  :class:`sim.pack.drivers.DriverTables` (spec in ``docs/demand.md``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ import xarray as xr
 import yaml
 
 from sim.errors import InputError
+from sim.pack.drivers import DriverTables
+from sim.pack.drivers import suggest as _suggest
 from sim.pack.schema import (
     FILES,
     MONTHLY,
@@ -89,7 +94,17 @@ class Pack:
         ``step`` (``"month"`` or ``"day"``) and ``file``.
     provenance : pd.DataFrame
         One row per value loaded (value and units as written in the pack): columns
-        ``file, row, unit, item, variable, value, units, year, status, reference, step, note``.
+        ``file, row, unit, item, variable, value, units, year, status, reference, step, note``
+        (driver tables included: ``drivers.csv``, ``crops.csv`` and the climate rows).
+    drivers : dict
+        ``model -> Dataset`` for every demand model named in the ``model`` column of
+        ``sectors.csv``: each driver variable of the model's ``DRIVERS`` in the canonical units
+        of its ``DriverSpec`` (dims ``unit``; ``crop, unit`` for crop variables), defaults
+        filled; the crop parameters of ``crops.csv`` (``kc_ini, kc_mid, kc_end, l_ini, l_dev,
+        l_mid, l_late, planting_doy``, dim ``crop``) and the climate (``climate_precipitation,
+        climate_tmax, climate_tmin, climate_rh, climate_wind, climate_sunshine`` with dims
+        ``month, unit``; ``climate_latitude, climate_elevation`` with dim ``unit``; NaN where
+        not given). attrs: ``model``, ``sectors``, ``pack_name``, ``base_year``.
     """
 
     name: str
@@ -98,6 +113,7 @@ class Pack:
     data: xr.Dataset
     series: dict[tuple[str, str], xr.DataArray] = field(default_factory=dict)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers: dict[str, xr.Dataset] = field(default_factory=dict)
 
 
 def builtin_dir() -> Path:
@@ -168,12 +184,6 @@ def load_pack(path_or_name: str | Path) -> Pack:
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    lower = {c.lower(): c for c in reversed(list(choices))}
-    match = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
-    return f" (did you mean '{lower[match[0]]}'?)" if match else ""
 
 
 def _fmt(x: float) -> str:
@@ -285,11 +295,12 @@ def _pick(rows: dict[str, _Entry] | None, unit: str) -> _Entry | None:
 # loader
 
 
-class _Loader:
+class _Loader(DriverTables):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.prov: list[tuple] = []
         self.prov_frames: list[pd.DataFrame] = []
+        self._init_drivers()
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -453,8 +464,12 @@ class _Loader:
         df = self._read(fname)
         first: dict[str, int] = {}
         ids, priorities, preferences = [], [], []
+        self._check_sector_columns(fname, list(df.columns))
         reserved = (
-            set(SOURCES) | set(PARAMETER_ITEMS) | set(MONTHLY_ITEMS) | {"sector", "outlet", "unit", "link"}
+            set(SOURCES)
+            | set(PARAMETER_ITEMS)
+            | set(MONTHLY_ITEMS)
+            | {"sector", "outlet", "unit", "link", "climate"}
         )
         for r in self._rows(fname, df):
             sid = r.text("id", "a sector id")
@@ -489,6 +504,7 @@ class _Loader:
             dup = [x for i, x in enumerate(names) if x in names[:i]]
             if dup:
                 raise r.err("preference", f"source '{dup[0]}' is listed twice in '{pref}'")
+            self._sector_model(r, sid)
             ids.append(sid)
             priorities.append(int(p))
             preferences.append(names)
@@ -654,6 +670,9 @@ class _Loader:
             return
         for r in self._rows(fname, df):
             unit = self._unit(r, "unit", allow=("*",))
+            if r.cells.get("item", "") == "climate":
+                self._climate_row(r, unit)
+                continue
             item, kind_item = self._item(r, MONTHLY_ITEMS)
             spec = self._variable(r, item, kind_item, MONTHLY)
             rows = self.monthly.setdefault((item, spec.variable), {})
@@ -830,9 +849,12 @@ class _Loader:
         out["link_capacity"] = self.link_capacity
         out["priority"] = self.priority
         out["preference"] = self.preference
+        out["sector_model"] = np.asarray(self.sector_models, dtype=str)
+        out["sector_group"] = np.asarray(self.sector_groups, dtype=str)
         dims = {
             "link_from": ("link",), "link_to": ("link",), "link_share": ("link",), "link_capacity": ("link",),
             "priority": ("sector",), "preference": ("sector", "rank"),
+            "sector_model": ("sector",), "sector_group": ("sector",),
         }  # fmt: skip
         for spec in [*PARAMETERS.values(), *MONTHLY.values()]:
             if spec.target is None:
@@ -1057,8 +1079,13 @@ class _Loader:
         self._links()
         self._parameters()
         self._monthly()
+        self._check_climate()
+        self._check_model_sectors()
+        self._crops()
+        self._drivers()
         data = self._dataset(manifest)
         series = self._series(manifest)
+        drivers = self._driver_datasets(manifest)
         return Pack(
             name=str(manifest["name"]),
             path=self.path,
@@ -1066,4 +1093,5 @@ class _Loader:
             data=data,
             series=series,
             provenance=self._provenance(),
+            drivers=drivers,
         )

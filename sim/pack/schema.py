@@ -2,8 +2,10 @@
 
 ``PARAMETERS`` describes the rows allowed in ``parameters.csv``, ``MONTHLY`` the rows allowed
 in ``monthly.csv`` and in series files, and ``VARIABLES`` the attrs of every variable of
-``Pack.data``. The loader and the documentation tests read these tables; nothing else
-should hard-code variable names.
+``Pack.data``. ``CLIMATE`` and ``CROP_PARAMETERS`` describe the pack-wide driver tables of the
+demand models (``docs/demand.md``); the model-specific driver variables are declared by the
+models themselves (``sim.demand.<model>.DRIVERS``). The loader and the documentation tests
+read these tables; nothing else should hard-code variable names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
+    "CLIMATE",
+    "CROP_PARAMETERS",
     "FILES",
     "MONTHLY",
     "MONTHLY_ITEMS",
@@ -20,6 +24,7 @@ __all__ = [
     "SOURCES",
     "STATUSES",
     "VARIABLES",
+    "ClimateSpec",
     "Spec",
 ]
 
@@ -36,7 +41,10 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("note",),
     ),
     "links.csv": (("from", "to", "share", "capacity", "units", "year", "status", "reference"), ("note",)),
-    "sectors.csv": (("id", "priority", "preference", "year", "status", "reference"), ("note",)),
+    "sectors.csv": (
+        ("id", "priority", "preference", "year", "status", "reference"),
+        ("note", "model", "group"),
+    ),
     "parameters.csv": (
         ("unit", "item", "variable", "value", "units", "year", "status", "reference"),
         ("note",),
@@ -55,6 +63,27 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("note",),
     ),
     "series": (("date", "unit", "item", "variable", "value", "units"), ()),
+    "drivers.csv": (
+        ("unit", "item", "variable", "value", "units", "year", "status", "reference"),
+        ("note",),
+    ),
+    "crops.csv": (
+        (
+            "id",
+            "kc_ini",
+            "kc_mid",
+            "kc_end",
+            "l_ini",
+            "l_dev",
+            "l_mid",
+            "l_late",
+            "planting",
+            "year",
+            "status",
+            "reference",
+        ),
+        ("note",),
+    ),
 }
 
 INF = math.inf
@@ -194,5 +223,66 @@ VARIABLES: dict[str, dict[str, str]] = {
         ("harvested_capacity", _RATE, "capacity of the harvesting works"),
         ("other_supply", _HM3, "mean monthly unconventional water available"),
         ("other_capacity", _RATE, "capacity of the unconventional works"),
+        ("sector_model", "", "demand model computing the requirement ('' = from parameters/monthly)"),
+        ("sector_group", "", "reporting group of the sector (default: the sector id)"),
     )
+}
+
+
+@dataclass(frozen=True)
+class ClimateSpec:
+    """One climate variable (item ``climate``).
+
+    Attributes
+    ----------
+    variable : str
+        Name as written in the pack; ``climate_<variable>`` in the driver Datasets.
+    units : str
+        Canonical unit (pint string).
+    long_name : str
+        What the variable is.
+    monthly : bool
+        True: 12-month row of ``monthly.csv`` (dims ``month, unit``); False: scalar row of
+        ``drivers.csv`` (dim ``unit``).
+    lower, upper : float
+        Allowed range in canonical units.
+    per_month : bool
+        An amount per month: the pack may write a length (``mm``) or a length per month
+        (``mm/month``).
+    """
+
+    variable: str
+    units: str
+    long_name: str
+    monthly: bool
+    lower: float = 0.0
+    upper: float = INF
+    per_month: bool = False
+
+
+#: Climate variables of the demand models (``docs/demand.md``), by name.
+CLIMATE: dict[str, ClimateSpec] = {
+    c.variable: c
+    for c in (
+        ClimateSpec("precipitation", "mm", "monthly precipitation total", True, per_month=True),
+        ClimateSpec("tmax", "degC", "mean daily maximum temperature", True, -273.15),
+        ClimateSpec("tmin", "degC", "mean daily minimum temperature", True, -273.15),
+        ClimateSpec("rh", "%", "mean relative humidity", True, 0.0, 100.0),
+        ClimateSpec("wind", "m/s", "mean wind speed at 2 m", True),
+        ClimateSpec("sunshine", "h/d", "mean daily sunshine duration", True, 0.0, 24.0),
+        ClimateSpec("latitude", "degree", "latitude of the climate station", False, -90.0, 90.0),
+        ClimateSpec("elevation", "m", "elevation of the climate station", False, -INF),
+    )
+}
+
+#: Crop parameters of ``crops.csv``: column -> (variable in the driver Datasets, units, long_name).
+CROP_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "kc_ini": ("kc_ini", "1", "FAO-56 crop coefficient, initial stage"),
+    "kc_mid": ("kc_mid", "1", "FAO-56 crop coefficient, mid-season stage"),
+    "kc_end": ("kc_end", "1", "FAO-56 crop coefficient at the end of the late season"),
+    "l_ini": ("l_ini", "d", "length of the initial stage"),
+    "l_dev": ("l_dev", "d", "length of the development stage"),
+    "l_mid": ("l_mid", "d", "length of the mid-season stage"),
+    "l_late": ("l_late", "d", "length of the late-season stage"),
+    "planting": ("planting_doy", "1", "planting day of year (1-365, in a non-leap year)"),
 }
