@@ -340,10 +340,35 @@ def reference_step(
     return out
 
 
-def _by_source(delivery_rank: np.ndarray, pref: np.ndarray, source: str) -> np.ndarray:
-    """Sum of (..., unit, sector, rank) deliveries drawn on ``source`` -> (..., unit)."""
-    mask = (pref == source).astype(float)  # (sector, rank)
-    return np.einsum("...usk,sk->...u", delivery_rank, mask)
+def by_source(delivery_rank: np.ndarray, preference) -> np.ndarray:
+    """(..., unit, sector, rank) deliveries -> (..., unit, sector, source) over :data:`SOURCES`."""
+    pref = np.asarray(preference, dtype=object)
+    onehot = np.array([[[float(p == src) for src in SOURCES] for p in row] for row in pref]).reshape(
+        pref.shape[0], pref.shape[1], len(SOURCES)
+    )
+    return np.einsum("...usk,skj->...usj", delivery_rank, onehot)
+
+
+def engine_delivery(raw: xr.Dataset, inputs: xr.Dataset) -> xr.DataArray:
+    """The engine's deliveries as ``(*batch, time, unit, sector, source)`` over all :data:`SOURCES` [hm3].
+
+    Reads ``raw["delivery"]`` (by source, over the sources some sector uses) or, from an older
+    engine, ``raw["delivery_rank"]`` (by preference rank).
+    """
+    if "delivery" in raw:
+        d = raw["delivery"].reindex(source=list(SOURCES), fill_value=0.0)
+    else:
+        d = raw["delivery_rank"]
+        pref = inputs["preference"].transpose("sector", "rank").values.astype(str)
+        core = ("time", "unit", "sector", "rank")
+        bd = tuple(x for x in d.dims if x not in core)
+        d = xr.DataArray(
+            by_source(d.transpose(*bd, *core).values, pref),
+            dims=(*bd, "time", "unit", "sector", "source"),
+            coords={"source": list(SOURCES)},
+        )
+    bdims = tuple(x for x in d.dims if x not in ("time", "unit", "sector", "source"))
+    return d.transpose(*bdims, "time", "unit", "sector", "source")
 
 
 def _members(ds: xr.Dataset, bdims: tuple[str, ...], sizes: dict[str, int]):
@@ -363,12 +388,12 @@ def reference_deliveries(inputs: xr.Dataset, raw: xr.Dataset) -> xr.DataArray:
     Returns
     -------
     xarray.DataArray
-        Deliveries with dims ``(*batch, time, unit, sector, rank)`` [hm3] (the batch dims
-        in the order of ``raw["delivery_rank"]``).
+        Deliveries with dims ``(*batch, time, unit, sector, source)`` over all
+        :data:`SOURCES`, laid out like :func:`engine_delivery` [hm3].
     """
-    core = ("time", "unit", "sector", "link", "rank", "month", "source")
-    bdims = tuple(d for d in raw["delivery_rank"].dims if d not in core)
-    sizes = {d: raw.sizes[d] for d in bdims}
+    engine = engine_delivery(raw, inputs)
+    bdims = engine.dims[:-4]
+    sizes = {d: engine.sizes[d] for d in bdims}
     units = [str(u) for u in inputs.unit.values]
     index = {u: i for i, u in enumerate(units)}
     link_from = np.array([index[str(u)] for u in inputs["link_from"].values], dtype=np.int64)
@@ -379,23 +404,22 @@ def reference_deliveries(inputs: xr.Dataset, raw: xr.Dataset) -> xr.DataArray:
     ).reshape(inputs.sizes["sector"], inputs.sizes["rank"])
     year_start = inputs["year_start"].values.astype(bool)
     nt = inputs.sizes["time"]
-    dims = (*bdims, "time", "unit", "sector", "rank")
-    result = np.zeros([raw.sizes[d] for d in dims])
+    result = np.zeros(engine.shape)
     for sel, inp in _members(inputs, bdims, sizes):
-        out = raw.isel(sel)
-        deliv = out["delivery_rank"].transpose(*dims[len(bdims) :]).values
+        out = raw.isel({d: i for d, i in sel.items() if d in raw.dims})
+        deliv = engine.isel(sel).values  # (time, unit, sector, source)
         res_store = out["reservoir_storage"].transpose("time", "unit").values
         aquifer = out["aquifer_storage"].transpose("time", "unit").values
         pool = out["reclaimed_pool"].transpose("time", "unit").values
-        pumped = _by_source(deliv, pref, "groundwater")  # (time, unit)
-        transferred = _by_source(deliv, pref, "transfer")
+        pumped = deliv[..., SOURCES.index("groundwater")].sum(axis=-1)  # (time, unit)
+        transferred = deliv[..., SOURCES.index("transfer")].sum(axis=-1)
 
         def get(name: str, *dims: str, inp: xr.Dataset = inp) -> np.ndarray:
             return inp[name].transpose(*dims).values.astype(float)
 
         allow = get("groundwater_sustainable_yield", "unit") + get("groundwater_allowed_overdraft", "unit")
         dead = get("reservoir_dead_storage", "unit")
-        ref = np.zeros_like(deliv)
+        ref = np.zeros(deliv.shape)
         year0 = 0
         for ti in range(nt):
             if year_start[ti]:
@@ -422,7 +446,7 @@ def reference_deliveries(inputs: xr.Dataset, raw: xr.Dataset) -> xr.DataArray:
                 "harvested": np.maximum(0.0, at["harvested"]),
                 "other": np.maximum(0.0, at["other"]),
             }
-            ref[ti] = reference_step(
+            step = reference_step(
                 requirement=get("requirement", "time", "unit", "sector")[ti],
                 consumption_fraction=get("consumption_fraction", "unit", "sector"),
                 return_river=get("return_river", "unit", "sector"),
@@ -439,5 +463,6 @@ def reference_deliveries(inputs: xr.Dataset, raw: xr.Dataset) -> xr.DataArray:
                 priority=inp["priority"].values,
                 preference=pref,
             )
+            ref[ti] = by_source(step, pref)
         result[tuple(sel[d] for d in bdims)] = ref
-    return xr.DataArray(result, dims=dims)
+    return xr.DataArray(result, dims=engine.dims, coords={"source": list(SOURCES)})

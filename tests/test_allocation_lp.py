@@ -40,7 +40,7 @@ from sim.timeaxis import make_time_axis
 
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
-from reference_lp import SOURCES, reference_deliveries
+from reference_lp import SOURCES, engine_delivery, reference_deliveries
 
 INF = np.inf
 
@@ -125,11 +125,37 @@ def make_inputs(
     return xr.Dataset(data, coords=coords, attrs={"step": "month", "pack_name": "test-allocation-lp"})
 
 
-def run(inputs: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
-    """Engine run + accounting, with the mass balance checked."""
+def assert_mass_balance(bal: xr.Dataset, rtol: float = 1e-9) -> None:
+    """|residual| <= rtol x the magnitude of every term of the unit's balance, storages included.
+
+    The same identity as :func:`sim.accounting.check_mass_balance`, but the scale also counts
+    consumption, deliveries and the storages (whose differences carry a rounding error of
+    ~1e-16 x the storage): a unit whose balance is only storage -> delivery -> consumption has
+    no inflow and no outflow, and ``check_mass_balance`` then compares a 1e-15 rounding residual
+    with its 1e-6 floor (see ``test_check_mass_balance_storage_only_unit``).
+    """
+    gains = bal["runoff"] + bal["boundary_inflow"] + bal["inflow"] + bal["groundwater_recharge"]
+    aquifer = bal["aquifer_storage"].where(np.isfinite(bal["aquifer_storage"]), 0.0)
+    scale = (
+        abs(gains)
+        + abs(bal["outflow"])
+        + bal["delivery"].sum(("sector", "source"))
+        + bal["consumption"].sum("sector")
+        + abs(bal["reservoir_storage"])
+        + abs(aquifer)
+        + abs(bal["reclaimed_pool"])
+    )
+    rel = abs(bal["mass_balance_residual"]) / np.maximum(scale, 1e-6)
+    assert float(rel.max()) <= rtol, f"mass balance residual {float(rel.max()):.3g} (relative) > {rtol:g}"
+
+
+def run(inputs: xr.Dataset, check: bool = True) -> tuple[xr.Dataset, xr.Dataset]:
+    """Engine run + accounting, with the mass balance checked (``check``: also by sim.accounting)."""
     raw = run_network(inputs)
     bal = account(inputs, raw)
-    check_mass_balance(bal)
+    assert_mass_balance(bal)
+    if check:
+        check_mass_balance(bal)
     return raw, bal
 
 
@@ -223,11 +249,11 @@ def networks(draw) -> xr.Dataset:
 )
 @given(inputs=networks())
 def test_engine_equals_lp_reference(inputs: xr.Dataset) -> None:
-    raw, bal = run(inputs)  # (a) mass balance, checked at 1e-9 relative
+    raw, bal = run(inputs, check=False)  # (a) mass balance, 1e-9 relative (see assert_mass_balance)
     scale = max(1.0, float(inputs["requirement"].max()))
     # (b) step by step, the deliveries are the lexicographic max-min fair point
     ref = reference_deliveries(inputs, raw)
-    got = raw["delivery_rank"].transpose(*ref.dims)
+    got = engine_delivery(raw, inputs)
     np.testing.assert_allclose(got.values, ref.values, rtol=0.0, atol=1e-6 * scale)
     # (c) bounds
     delivered = bal["delivery"].sum("source")
@@ -238,6 +264,29 @@ def test_engine_equals_lp_reference(inputs: xr.Dataset) -> None:
     assert bool((raw["link_flow"] >= -1e-9 * scale).all())
     assert bool((raw["link_spill"] >= -1e-9 * scale).all())
     assert float(raw["outflow"].min()) >= -1e-9 * scale
+
+
+@pytest.mark.xfail(reason="check_mass_balance scales the residual by inflows + outflow only", strict=False)
+def test_check_mass_balance_storage_only_unit() -> None:
+    """A unit fed only by its reservoir: a 1.6e-15 rounding residual must pass the 1e-9 check.
+
+    ::
+
+          [ A ]==(reservoir 16.05, full)   demand 0.01 (consumption 1), no runoff
+
+    Storage 16.05 -> 16.04, delivery 0.01. Runoff, inflow and outflow are 0, so the scale of
+    ``check_mass_balance`` is its 1e-6 floor and the float residual 16.05 - 16.04 - 0.01
+    (~1.6e-15) is reported as a relative error of 1.6e-9.
+    """
+    inputs = make_inputs(
+        ["A"], ["s"], [1], [["surface"]],
+        requirement=0.01, reservoir_capacity=16.05, reservoir_initial_storage=16.05,
+    )  # fmt: skip
+    raw = run_network(inputs)
+    bal = account(inputs, raw)
+    assert delivery(bal, "A", "s") == pytest.approx([0.01], abs=1e-15)
+    assert_mass_balance(bal)
+    check_mass_balance(bal)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -503,4 +552,4 @@ def test_interpreted_kernel_equals_compiled(monkeypatch: pytest.MonkeyPatch) -> 
         np.testing.assert_allclose(
             interpreted[name].values, compiled[name].values, rtol=1e-12, atol=1e-12, err_msg=name
         )
-    assert float(compiled["delivery_rank"].sum()) > 0.0
+    assert float(engine_delivery(compiled, inputs).sum()) > 0.0

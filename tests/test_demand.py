@@ -566,6 +566,4 @@ def test_model_driver_units_parse(name):
         try:
             parse_units(spec.units)
         except ValueError:
-            if "head" in spec.units:
-                pytest.xfail("sim.units does not define the unit 'head' yet")
             raise AssertionError(f"{name}.{var}: units {spec.units!r} do not parse") from None
