@@ -44,6 +44,7 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     pathlib.Path
         Path of ``results.nc``.
     """
+    from sim.calibration import compare_targets, format_comparison, read_targets
     from sim.core import simulate
     from sim.io import annual_summary, write_csv, write_netcdf
     from sim.report_table import summary_table
@@ -57,6 +58,10 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     write_netcdf(bal, results)
     if cfg.report.print_table:
         print(summary_table(bal))
+        targets = read_targets(Path(bal.attrs["pack_path"]))
+        if targets is not None:
+            print()
+            print(format_comparison(compare_targets(bal, targets)))
     print(f"results: {results}")
     return results
 

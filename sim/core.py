@@ -153,6 +153,8 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     for coord in ("basin", "league", "unit_name"):
         if coord in pack.data.coords:
             bal = bal.assign_coords({coord: ("unit", pack.data[coord].values)})
+    if "sector_group" in pack.data:
+        bal = bal.assign_coords(sector_group=("sector", pack.data["sector_group"].values.astype(str)))
     for name, da in diagnostics.items():
         bal[name] = da
     bal = annotate(bal)
