@@ -27,6 +27,13 @@ delivery already fixed this step (earlier stages, and the unit-local deliveries 
 current stage). ``rho`` is the river return per unit of delivery,
 ``(1 - consumption) * (return_river + return_wastewater * (1 - reuse))``.
 
+Within a stage the unit-local shares are fixed first (they do not depend on surface water)
+and their river returns count at the outlets for the surface demands of the same stage.
+Note: a single max-min fair point over the *joint* local + surface set of a stage can differ
+from this when an unequal split of a local source between demands with different return
+fractions would raise a downstream surface demand's coverage; §2.2 prescribes the
+proportional share, which is what the engine does and what this reference follows.
+
 Progressive filling: maximise the common coverage ``t`` of the non-frozen demands (frozen
 ones fixed); then find the demands that cannot exceed ``t * rem`` while all others keep at
 least ``t * rem`` and freeze them at ``t * rem``; repeat until every demand is frozen or
