@@ -53,15 +53,17 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     if results.exists():
         raise InputError(f"{results}: already exists; water-sim never overwrites an earlier run")
     bal = simulate(cfg)
+    text = ""
+    if cfg.report.print_table:
+        text = summary_table(bal)
+        targets = read_targets(Path(bal.attrs["pack_path"]))
+        if targets is not None:
+            text += "\n\n" + format_comparison(compare_targets(bal, targets))
     if cfg.report.name == "summary":
         write_csv(annual_summary(bal), out_dir / "summary.csv")
     write_netcdf(bal, results)
-    if cfg.report.print_table:
-        print(summary_table(bal))
-        targets = read_targets(Path(bal.attrs["pack_path"]))
-        if targets is not None:
-            print()
-            print(format_comparison(compare_targets(bal, targets)))
+    if text:
+        print(text)
     print(f"results: {results}")
     return results
 

@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from sim.engine import as_batch_array, batch_dims
-from sim.engine.derive import balance_residual, derive
+from sim.engine.derive import derive, residual
 from sim.errors import InputError
 
 _FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "return_wastewater")
@@ -119,8 +119,7 @@ def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray) -> xr.Data
 
     delivery = out["delivery"].transpose(*lead, "time", "unit", "sector", "source").values
     sources = [str(s) for s in out.source.values]
-    residual = np.empty((int(np.prod(shape)) if shape else 1, out.sizes["time"], out.sizes["unit"]))
-    balance_residual(
+    res = residual(
         np.ascontiguousarray(delivery.reshape((-1, *delivery.shape[-4:]))),
         flows,
         np.array([s in ("transfer", "harvested", "other") for s in sources]),
@@ -130,9 +129,9 @@ def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray) -> xr.Data
         flat("inflow"), flat("outflow"), flat("reservoir_storage"),
         as_batch_array(inputs["reservoir_initial_storage"], bdims, sizes, ("unit",)),
         flat("aquifer_storage"), as_batch_array(inputs["groundwater_storage"], bdims, sizes, ("unit",)),
-        flat("reclaimed_pool"), residual,
+        flat("reclaimed_pool"),
     )  # fmt: skip
-    return xr.DataArray(residual.reshape(shape + list(residual.shape[1:])), dims=(*lead, "time", "unit"))
+    return xr.DataArray(res.reshape(shape + list(res.shape[1:])), dims=(*lead, "time", "unit"))
 
 
 def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:

@@ -79,7 +79,7 @@ def _factor(metric: str, units: str) -> float:
     if canonical is None:
         canonical = "hm3"
     try:
-        return float(q.to(canonical).magnitude)
+        return float((q / parse_units(canonical)).to("dimensionless").magnitude)
     except Exception as err:
         raise ValueError(f"'{units}' cannot be converted to {canonical} for metric '{metric}'") from err
 
@@ -123,7 +123,7 @@ def metric_value(bal: xr.Dataset, metric: str, year: int) -> float:
         return net / gross
     if kind == "residential_per_capita":
         pop = b["domestic_urban_population"] + b["domestic_rural_population"]
-        use = b["domestic_use_per_capita"].fillna(0.0)
+        use = b["domestic_residential_per_capita"].fillna(0.0)
         sel = b["time"].dt.year == year
         return float((use * pop).sel(time=sel).sum() / pop.sel(time=sel).sum())
     if kind == "groundwater_share":

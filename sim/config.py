@@ -40,7 +40,7 @@ class ReportConfig:
 class Config:
     """Top-level schema; the groups fill ``hydrology``, ``demand``, ``measures`` and ``report``."""
 
-    region: str = "example"  #: built-in pack name or path to a pack folder
+    region: str = "inner_mongolia"  #: built-in pack name or path to a pack folder
     run_name: str = "run"
     time: TimeConfig = field(default_factory=TimeConfig)
     hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)

@@ -69,7 +69,8 @@ def apply_demand_models(
         if not model:
             continue
         module = load_model(str(model))
-        options = dict(OmegaConf.to_container(cfg.demand.get(str(model), {}) or {}, resolve=True))
+        node = cfg.demand.get(str(model)) if "demand" in cfg else None
+        options = dict(OmegaConf.to_container(node, resolve=True)) if node else {}
         options["base_year"] = int(pack.data.attrs["base_year"])
         result = module.requirement(pack.drivers[str(model)], axis, options)
         req = result["requirement"].transpose("time", "unit")
@@ -81,7 +82,7 @@ def apply_demand_models(
 
 
 def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
-    """Per-step inputs of the run, with ``scenario`` and ``sample`` dimensions, and diagnostics.
+    """Per-step inputs of the run and the demand-model diagnostics.
 
     Parameters
     ----------
@@ -109,15 +110,6 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.
     inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs)
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
-    if "scenario" not in inputs.dims:
-        inputs = inputs.expand_dims(scenario=["baseline"])
-    if "sample" not in inputs.dims:
-        inputs = inputs.expand_dims(sample=[0])
-    for name in list(inputs.data_vars):
-        if "scenario" in inputs[name].dims and inputs[name].sizes["scenario"] == 1:
-            inputs[name] = inputs[name].isel(scenario=0, drop=True)
-        if "sample" in inputs[name].dims and inputs[name].sizes["sample"] == 1:
-            inputs[name] = inputs[name].isel(sample=0, drop=True)
     return inputs, diagnostics
 
 
@@ -149,6 +141,9 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     raw = run_network(inputs)
     bal = account(inputs, raw)
     check_mass_balance(bal)
+    for dim, labels in (("sample", [0]), ("scenario", ["baseline"])):
+        if dim not in bal.dims:
+            bal = bal.expand_dims({dim: labels})
     bal = bal.transpose("scenario", "sample", "time", ...)
     for coord in ("basin", "league", "unit_name"):
         if coord in pack.data.coords:

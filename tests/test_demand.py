@@ -567,3 +567,28 @@ def test_model_driver_units_parse(name):
             parse_units(spec.units)
         except ValueError:
             raise AssertionError(f"{name}.{var}: units {spec.units!r} do not parse") from None
+
+
+def test_domestic_public_share_splits_residential_use():
+    """Urban 1e6 x 150 L/d with 30 % public use, rural 5e5 x 60 L/d: residential per resident
+    = (1e6 x 150 x 0.7 + 5e5 x 60) / 1.5e6 = 90 L/d; domestic per resident = 120 L/d."""
+    import xarray as xr
+
+    from sim.demand import domestic
+    from sim.timeaxis import make_time_axis
+
+    drivers = xr.Dataset(
+        {
+            "urban_population": ("unit", [1e6]),
+            "rural_population": ("unit", [5e5]),
+            "urban_use": ("unit", [150.0]),
+            "rural_use": ("unit", [60.0]),
+            "public_share": ("unit", [0.3]),
+        },
+        coords={"unit": ["a"]},
+    )
+    out = domestic.requirement(drivers, make_time_axis("2022-01", "2022-01"), {"base_year": 2022})
+    assert float(out["residential_per_capita"].isel(time=0, unit=0)) == pytest.approx(90.0)
+    assert float(out["use_per_capita"].isel(time=0, unit=0)) == pytest.approx(120.0)
+    # the public share does not change the withdrawal: (1.5e8 + 3e7) L/d x 31 d
+    assert float(out["requirement"].isel(time=0, unit=0)) == pytest.approx(1.8e8 * 31 * 1e-9)

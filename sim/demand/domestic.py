@@ -40,17 +40,15 @@ DRIVERS: dict[str, DriverSpec] = {
         MODEL, "L/person/d", np.nan, "use per urban resident at the tap, incl. public use"
     ),
     "rural_use": DriverSpec(MODEL, "L/person/d", np.nan, "use per rural resident at the tap"),
+    "public_share": DriverSpec(
+        MODEL, "1", 0.0, "share of urban use at the tap that is public (municipal, services) use"
+    ),
     "leakage": DriverSpec(MODEL, "1", 0.0, "urban network leakage; withdrawal = use / (1 - leakage)"),
     "population_growth": DriverSpec(MODEL, "1/a", 0.0, "annual growth of total population"),
     "urbanisation_gain": DriverSpec(MODEL, "1/a", 0.0, "yearly rise of the urban share, in share points"),
 }
 
 _L_TO_HM3 = 1e-9
-
-
-# ----------------------------------------------------------------------------------------
-# checks and growth (the same small helpers in every demand model)
-# ----------------------------------------------------------------------------------------
 
 
 def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.Dataset:
@@ -72,8 +70,10 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     xarray.Dataset
         ``requirement(time, unit)`` [hm3 per step];
         ``urban_population(time, unit)``, ``rural_population(time, unit)`` [person];
-        ``use_per_capita(time, unit)`` [L/person/d]: residential use at the tap (without
-        leakage) averaged over urban and rural residents, NaN where nobody lives.
+        ``use_per_capita(time, unit)`` [L/person/d]: domestic use at the tap (without
+        leakage, public use included) averaged over urban and rural residents;
+        ``residential_per_capita(time, unit)`` [L/person/d]: the same without the public
+        share of urban use (the bulletin's 居民生活 per resident); NaN where nobody lives.
 
     Raises
     ------
@@ -100,7 +100,10 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     urban = (share * total).transpose("time", "unit")
     rural = ((1.0 - share) * total).transpose("time", "unit")
 
+    public = driver(MODEL, DRIVERS, drivers, "public_share")
+    check(MODEL, public, "public_share", (public < 0) | (public > 1), "must lie in [0, 1]")
     tap = urban * values["urban_use"] + rural * values["rural_use"]  # [L/d]
+    residential = urban * values["urban_use"] * (1.0 - public) + rural * values["rural_use"]
     withdrawal = urban * values["urban_use"] / (1.0 - leakage) + rural * values["rural_use"]
     people = urban + rural
     return xr.Dataset(
@@ -111,6 +114,9 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
             "urban_population": urban.assign_attrs(units="person", long_name="urban residents"),
             "rural_population": rural.assign_attrs(units="person", long_name="rural residents"),
             "use_per_capita": (tap / people.where(people > 0))
+            .transpose("time", "unit")
+            .assign_attrs(units="L/person/d", long_name="domestic use per resident at the tap"),
+            "residential_per_capita": (residential / people.where(people > 0))
             .transpose("time", "unit")
             .assign_attrs(units="L/person/d", long_name="residential use per resident at the tap"),
         }

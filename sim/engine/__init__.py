@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from sim.engine.kernel import N_SOURCES, run_kernel
+from sim.engine.kernel import N_SOURCES, run_kernel, run_kernel_parallel
 from sim.engine.network import topological_order
 
 #: Source names, in the kernel's index order.
@@ -116,7 +116,8 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     lflow = np.empty((nbatch, nt, nl))
     lspill = np.empty((nbatch, nt, nl))
     unit_out = np.empty((nbatch, 9, nt, nu))
-    run_kernel(
+    kernel = run_kernel_parallel if nbatch > 1 else run_kernel
+    kernel(
         nbatch, order, link_from, link_to,
         b("link_share", "link"), b("link_capacity", "time", "link"),
         stage_src, stage_rank, rank_src,

@@ -532,7 +532,107 @@ def _ib(arr, b):
     return b if arr.shape[0] > 1 else 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _member(
+    b,
+    out_ptr,
+    out_links,
+    order,
+    link_from,
+    link_to,
+    link_share,
+    link_cap,
+    stage_src,
+    stage_rank,
+    rank_src,
+    req,
+    cons,
+    rriv,
+    rgw,
+    rww,
+    nat,
+    scap,
+    res_cap,
+    res_dead,
+    res_init,
+    gw_cap,
+    gw_rech,
+    gw_yield,
+    gw_allow,
+    gw_init,
+    tr_step,
+    tr_annual,
+    reuse,
+    recl_cap,
+    recl_init,
+    harv,
+    other,
+    year_start,
+    rank_slot,
+    o_deliv,
+    o_lflow,
+    o_lspill,
+    unit_out,
+):
+    """Run the whole horizon for batch member ``b`` (see :func:`run_kernel`)."""
+    n = order.shape[0]
+    ns = req.shape[3]
+    nk = rank_src.shape[1]
+    nl = link_from.shape[0]
+    nt = year_start.shape[0]
+    res_s = res_init[_ib(res_init, b)].copy()
+    gw_s = gw_init[_ib(gw_init, b)].copy()
+    pool = recl_init[_ib(recl_init, b)].copy()
+    gw_used = np.zeros(n)
+    tr_used = np.zeros(n)
+    ws_f = np.zeros((5, max(n, nl, 1)))
+    ws_n = np.zeros((5, n))
+    ws_b = np.zeros((3, n), dtype=np.bool_)
+    ws_u = np.zeros((14, max(n, N_SOURCES)))
+    ws_d = np.zeros((3, n * ns))
+    ws_di = np.zeros((2, n * ns), dtype=np.int64)
+    frozen = np.zeros(n * ns, dtype=np.bool_)
+    rem = np.zeros((n, ns))
+    rho = np.zeros((n, ns))
+    avail = np.zeros((n, N_SOURCES))
+    deliv = np.zeros((n, ns, max(nk, 1)))
+    for ti in range(nt):
+        if year_start[ti]:
+            gw_used[:] = 0.0
+            tr_used[:] = 0.0
+        _step(
+            order, out_ptr, out_links, link_from, link_to,
+            link_share[_ib(link_share, b)], link_cap[_ib(link_cap, b), ti],
+            stage_src, stage_rank, rank_src,
+            req[_ib(req, b), ti], cons[_ib(cons, b)], rriv[_ib(rriv, b)], rgw[_ib(rgw, b)], rww[_ib(rww, b)],
+            nat[_ib(nat, b), ti], scap[_ib(scap, b), ti], res_cap[_ib(res_cap, b)], res_dead[_ib(res_dead, b)],
+            gw_cap[_ib(gw_cap, b), ti], gw_rech[_ib(gw_rech, b), ti], gw_yield[_ib(gw_yield, b)], gw_allow[_ib(gw_allow, b)],
+            tr_step[_ib(tr_step, b), ti], tr_annual[_ib(tr_annual, b)],
+            reuse[_ib(reuse, b)], recl_cap[_ib(recl_cap, b), ti], harv[_ib(harv, b), ti], other[_ib(other, b), ti],
+            res_s, gw_s, gw_used, tr_used, pool,
+            rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[b], ti,
+            ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _csr(n, link_from):
+    """Outgoing links of each unit in CSR form: links of u are ``out_links[out_ptr[u]:out_ptr[u+1]]``."""
+    nl = link_from.shape[0]
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    for li in range(nl):
+        out_ptr[link_from[li] + 1] += 1
+    for u in range(n):
+        out_ptr[u + 1] += out_ptr[u]
+    out_links = np.empty(max(nl, 1), dtype=np.int64)
+    fill = out_ptr[:-1].copy()
+    for li in range(nl):
+        out_links[fill[link_from[li]]] = li
+        fill[link_from[li]] += 1
+    return out_ptr, out_links
+
+
+@njit(cache=True)
 def run_kernel(
     nbatch,
     order,
@@ -577,7 +677,8 @@ def run_kernel(
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
     (batch, unit[, sector]). All volumes are in hm3 per step. Batch members run in
-    parallel (numba ``prange``); each has its own state and work arrays.
+    one after another here; :func:`run_kernel_parallel` runs them in parallel (numba
+    ``prange``). Each member has its own state and work arrays.
 
     The outputs are written into arrays the caller allocates (so that numpy, not the
     kernel, owns the memory): ``o_deliv`` (batch, time, unit, sector, slot) [hm3], the
@@ -589,55 +690,132 @@ def run_kernel(
         groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
         discharged unused.
     """
-    nt = year_start.shape[0]
-    n = order.shape[0]
-    ns = req.shape[3]
-    nk = rank_src.shape[1]
-    nl = link_from.shape[0]
-    # outgoing links of each unit (CSR)
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
-    for li in range(nl):
-        out_ptr[link_from[li] + 1] += 1
-    for u in range(n):
-        out_ptr[u + 1] += out_ptr[u]
-    out_links = np.empty(max(nl, 1), dtype=np.int64)
-    fill = out_ptr[:-1].copy()
-    for li in range(nl):
-        out_links[fill[link_from[li]]] = li
-        fill[link_from[li]] += 1
+    out_ptr, out_links = _csr(order.shape[0], link_from)
+    for b in range(nbatch):
+        _member(
+            np.int64(b),
+            out_ptr,
+            out_links,
+            order,
+            link_from,
+            link_to,
+            link_share,
+            link_cap,
+            stage_src,
+            stage_rank,
+            rank_src,
+            req,
+            cons,
+            rriv,
+            rgw,
+            rww,
+            nat,
+            scap,
+            res_cap,
+            res_dead,
+            res_init,
+            gw_cap,
+            gw_rech,
+            gw_yield,
+            gw_allow,
+            gw_init,
+            tr_step,
+            tr_annual,
+            reuse,
+            recl_cap,
+            recl_init,
+            harv,
+            other,
+            year_start,
+            rank_slot,
+            o_deliv,
+            o_lflow,
+            o_lspill,
+            unit_out,
+        )
 
+
+@njit(cache=True, parallel=True)
+def run_kernel_parallel(
+    nbatch,
+    order,
+    link_from,
+    link_to,
+    link_share,
+    link_cap,
+    stage_src,
+    stage_rank,
+    rank_src,
+    req,
+    cons,
+    rriv,
+    rgw,
+    rww,
+    nat,
+    scap,
+    res_cap,
+    res_dead,
+    res_init,
+    gw_cap,
+    gw_rech,
+    gw_yield,
+    gw_allow,
+    gw_init,
+    tr_step,
+    tr_annual,
+    reuse,
+    recl_cap,
+    recl_init,
+    harv,
+    other,
+    year_start,
+    rank_slot,
+    o_deliv,
+    o_lflow,
+    o_lspill,
+    unit_out,
+):
+    """Run :func:`run_kernel` with the batch members spread over threads (numba prange)."""
+    out_ptr, out_links = _csr(order.shape[0], link_from)
     for bp in prange(nbatch):
-        b = np.int64(bp)
-        res_s = res_init[_ib(res_init, b)].copy()
-        gw_s = gw_init[_ib(gw_init, b)].copy()
-        pool = recl_init[_ib(recl_init, b)].copy()
-        gw_used = np.zeros(n)
-        tr_used = np.zeros(n)
-        ws_f = np.zeros((5, max(n, nl, 1)))
-        ws_n = np.zeros((5, n))
-        ws_b = np.zeros((3, n), dtype=np.bool_)
-        ws_u = np.zeros((14, max(n, N_SOURCES)))
-        ws_d = np.zeros((3, n * ns))
-        ws_di = np.zeros((2, n * ns), dtype=np.int64)
-        frozen = np.zeros(n * ns, dtype=np.bool_)
-        rem = np.zeros((n, ns))
-        rho = np.zeros((n, ns))
-        avail = np.zeros((n, N_SOURCES))
-        deliv = np.zeros((n, ns, max(nk, 1)))
-        for ti in range(nt):
-            if year_start[ti]:
-                gw_used[:] = 0.0
-                tr_used[:] = 0.0
-            _step(
-                order, out_ptr, out_links, link_from, link_to,
-                link_share[_ib(link_share, b)], link_cap[_ib(link_cap, b), ti],
-                stage_src, stage_rank, rank_src,
-                req[_ib(req, b), ti], cons[_ib(cons, b)], rriv[_ib(rriv, b)], rgw[_ib(rgw, b)], rww[_ib(rww, b)],
-                nat[_ib(nat, b), ti], scap[_ib(scap, b), ti], res_cap[_ib(res_cap, b)], res_dead[_ib(res_dead, b)],
-                gw_cap[_ib(gw_cap, b), ti], gw_rech[_ib(gw_rech, b), ti], gw_yield[_ib(gw_yield, b)], gw_allow[_ib(gw_allow, b)],
-                tr_step[_ib(tr_step, b), ti], tr_annual[_ib(tr_annual, b)],
-                reuse[_ib(reuse, b)], recl_cap[_ib(recl_cap, b), ti], harv[_ib(harv, b), ti], other[_ib(other, b), ti],
-                res_s, gw_s, gw_used, tr_used, pool,
-                rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[b], ti,
-                ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
-            )  # fmt: skip
+        _member(
+            np.int64(bp),
+            out_ptr,
+            out_links,
+            order,
+            link_from,
+            link_to,
+            link_share,
+            link_cap,
+            stage_src,
+            stage_rank,
+            rank_src,
+            req,
+            cons,
+            rriv,
+            rgw,
+            rww,
+            nat,
+            scap,
+            res_cap,
+            res_dead,
+            res_init,
+            gw_cap,
+            gw_rech,
+            gw_yield,
+            gw_allow,
+            gw_init,
+            tr_step,
+            tr_annual,
+            reuse,
+            recl_cap,
+            recl_init,
+            harv,
+            other,
+            year_start,
+            rank_slot,
+            o_deliv,
+            o_lflow,
+            o_lspill,
+            unit_out,
+        )
