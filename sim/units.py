@@ -56,7 +56,10 @@ __all__ = [
     "ureg",
 ]
 
-ureg = pint.UnitRegistry()
+try:  # pint caches its parsed definitions in the user cache folder: ~0.2 s less at start-up
+    ureg = pint.UnitRegistry(cache_folder=":auto:")
+except OSError:  # no writable cache folder
+    ureg = pint.UnitRegistry()
 ureg.define("mu = 10000 / 15 * meter ** 2 = 亩")
 ureg.define("person = [population] = 人 = capita")
 ureg.define("yuan = [currency] = 元 = CNY")
