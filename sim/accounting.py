@@ -89,16 +89,13 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
         "aquifer_storage", "overdraft", "reclaimed_pool", "reclaimed_discharge", "link_flow", "link_spill",
     ):  # fmt: skip
         out[name] = raw[name]
-    leaving_by_links = (
-        (
-            (raw["link_flow"] + raw["link_spill"])
-            .groupby(xr.DataArray(inputs["link_from"].values, dims="link", name="unit"))
-            .sum()
-            .reindex(unit=inputs.unit.values, fill_value=0.0)
-        )
-        if inputs.sizes.get("link", 0)
-        else xr.zeros_like(raw["outflow"])
-    )
+    # what leaves each unit through its links (flow + spill); the rest leaves the region
+    leaving = np.zeros(raw["outflow"].shape)
+    unit_index = {str(u): i for i, u in enumerate(inputs.unit.values)}
+    through_links = (raw["link_flow"] + raw["link_spill"]).transpose(*raw["outflow"].dims[:-1], "link").values
+    for li, u in enumerate(inputs["link_from"].values):
+        leaving[..., unit_index[str(u)]] += through_links[..., li]
+    leaving_by_links = xr.DataArray(leaving, dims=raw["outflow"].dims)
     out["region_outflow"] = raw["outflow"] - leaving_by_links
     out["mass_balance_residual"] = _residual(inputs, out, flows)
     return out.transpose(

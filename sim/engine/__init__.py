@@ -115,7 +115,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     deliv = np.empty((nbatch, nt, nu, ns, len(used)))
     lflow = np.empty((nbatch, nt, nl))
     lspill = np.empty((nbatch, nt, nl))
-    unit_out = np.empty((nbatch, 9, nt, nu))
+    unit_out = np.empty((9, nbatch, nt, nu))
     kernel = run_kernel_parallel if nbatch > 1 else run_kernel
     kernel(
         nbatch, order, link_from, link_to,
@@ -153,7 +153,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         "inflow", "outflow", "reservoir_storage", "reservoir_release", "reservoir_spill",
         "aquifer_storage", "overdraft", "reclaimed_pool", "reclaimed_discharge",
     )  # fmt: skip
-    out = {name: unbatch(unit_out[:, i], tu) for i, name in enumerate(names)}
+    out = {name: unbatch(unit_out[i], tu) for i, name in enumerate(names)}
     out["delivery"] = unbatch(deliv, ("time", "unit", "sector", "source"))
     out["link_flow"] = unbatch(lflow, ("time", "link"))
     out["link_spill"] = unbatch(lspill, ("time", "link"))

@@ -358,8 +358,13 @@ def _step(
 
     # --- stages: (priority, preference rank) in order
     for st in range(nst):
+        has_local = False
+        has_surface = False
+        for s in range(ns):
+            has_local = has_local or stage_src[st, s] > SURFACE
+            has_surface = has_surface or stage_src[st, s] == SURFACE
         # unit-local sources: proportional share of what each source can give
-        for u in range(n):
+        for u in range(n if has_local else 0):
             for src in range(N_SOURCES):
                 asked[src] = 0.0
             any_local = False
@@ -382,6 +387,8 @@ def _step(
                 if asked[src] > 0.0:
                     avail[u, src] = max(0.0, avail[u, src] - min(asked[src], avail[u, src]))
         # surface water over the network
+        if not has_surface:
+            continue
         nd = 0
         for s in range(ns):
             if stage_src[st, s] != SURFACE:
@@ -610,7 +617,7 @@ def _member(
             tr_step[_ib(tr_step, b), ti], tr_annual[_ib(tr_annual, b)],
             reuse[_ib(reuse, b)], recl_cap[_ib(recl_cap, b), ti], harv[_ib(harv, b), ti], other[_ib(other, b), ti],
             res_s, gw_s, gw_used, tr_used, pool,
-            rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[b], ti,
+            rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[:, b], ti,
             ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
         )  # fmt: skip
 
@@ -684,7 +691,7 @@ def run_kernel(
     kernel, owns the memory): ``o_deliv`` (batch, time, unit, sector, slot) [hm3], the
     delivery from each source slot (``rank_slot[s, k]`` maps sector s's k-th preference
     to its slot); ``o_lflow`` and ``o_lspill`` (batch, time, link) [hm3]; and ``unit_out``
-    (batch, 9, time, unit) [hm3] holding
+    (9, batch, time, unit) [hm3] holding
         inflow from upstream links, outflow, reservoir storage (end of step), reservoir
         release (fall in storage), reservoir spill, aquifer storage (end of step),
         groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
