@@ -640,50 +640,19 @@ def _csr(n, link_from):
 
 
 @njit(cache=True)
-def run_kernel(
-    nbatch,
-    order,
-    link_from,
-    link_to,
-    link_share,
-    link_cap,
-    stage_src,
-    stage_rank,
-    rank_src,
-    req,
-    cons,
-    rriv,
-    rgw,
-    rww,
-    nat,
-    scap,
-    res_cap,
-    res_dead,
-    res_init,
-    gw_cap,
-    gw_rech,
-    gw_yield,
-    gw_allow,
-    gw_init,
-    tr_step,
-    tr_annual,
-    reuse,
-    recl_cap,
-    recl_init,
-    harv,
-    other,
-    year_start,
-    rank_slot,
-    o_deliv,
-    o_lflow,
-    o_lspill,
-    unit_out,
-):
+def run_kernel(nbatch, *args):
     """Run the whole horizon for ``nbatch`` members (scenarios x samples, flattened).
+
+    ``args`` are, in order, the arguments of :func:`_member` after ``out_links``:
+    ``order, link_from, link_to, link_share, link_cap, stage_src, stage_rank, rank_src, req,
+    cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
+    gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
+    year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out`` (see
+    :func:`sim.engine.run_network`, which builds them).
 
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
-    (batch, unit[, sector]). All volumes are in hm3 per step. Batch members run in
+    (batch, unit[, sector]). All volumes are in hm3 per step. Batch members run
     one after another here; :func:`run_kernel_parallel` runs them in parallel (numba
     ``prange``). Each member has its own state and work arrays.
 
@@ -697,132 +666,16 @@ def run_kernel(
         groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
         discharged unused.
     """
+    order, link_from = args[0], args[1]
     out_ptr, out_links = _csr(order.shape[0], link_from)
     for b in range(nbatch):
-        _member(
-            np.int64(b),
-            out_ptr,
-            out_links,
-            order,
-            link_from,
-            link_to,
-            link_share,
-            link_cap,
-            stage_src,
-            stage_rank,
-            rank_src,
-            req,
-            cons,
-            rriv,
-            rgw,
-            rww,
-            nat,
-            scap,
-            res_cap,
-            res_dead,
-            res_init,
-            gw_cap,
-            gw_rech,
-            gw_yield,
-            gw_allow,
-            gw_init,
-            tr_step,
-            tr_annual,
-            reuse,
-            recl_cap,
-            recl_init,
-            harv,
-            other,
-            year_start,
-            rank_slot,
-            o_deliv,
-            o_lflow,
-            o_lspill,
-            unit_out,
-        )
+        _member(np.int64(b), out_ptr, out_links, *args)
 
 
 @njit(cache=True, parallel=True)
-def run_kernel_parallel(
-    nbatch,
-    order,
-    link_from,
-    link_to,
-    link_share,
-    link_cap,
-    stage_src,
-    stage_rank,
-    rank_src,
-    req,
-    cons,
-    rriv,
-    rgw,
-    rww,
-    nat,
-    scap,
-    res_cap,
-    res_dead,
-    res_init,
-    gw_cap,
-    gw_rech,
-    gw_yield,
-    gw_allow,
-    gw_init,
-    tr_step,
-    tr_annual,
-    reuse,
-    recl_cap,
-    recl_init,
-    harv,
-    other,
-    year_start,
-    rank_slot,
-    o_deliv,
-    o_lflow,
-    o_lspill,
-    unit_out,
-):
+def run_kernel_parallel(nbatch, *args):
     """Run :func:`run_kernel` with the batch members spread over threads (numba prange)."""
+    order, link_from = args[0], args[1]
     out_ptr, out_links = _csr(order.shape[0], link_from)
     for bp in prange(nbatch):
-        _member(
-            np.int64(bp),
-            out_ptr,
-            out_links,
-            order,
-            link_from,
-            link_to,
-            link_share,
-            link_cap,
-            stage_src,
-            stage_rank,
-            rank_src,
-            req,
-            cons,
-            rriv,
-            rgw,
-            rww,
-            nat,
-            scap,
-            res_cap,
-            res_dead,
-            res_init,
-            gw_cap,
-            gw_rech,
-            gw_yield,
-            gw_allow,
-            gw_init,
-            tr_step,
-            tr_annual,
-            reuse,
-            recl_cap,
-            recl_init,
-            harv,
-            other,
-            year_start,
-            rank_slot,
-            o_deliv,
-            o_lflow,
-            o_lspill,
-            unit_out,
-        )
+        _member(np.int64(bp), out_ptr, out_links, *args)
