@@ -47,38 +47,41 @@ N_SOURCES = 6
 _MAX_NEWTON = 200
 
 
+# Rows of the ``lin`` array that describes a trial in :func:`_forward`.
+W0, A, R0, AR, K0, KDIR = 0, 1, 2, 3, 4, 5
+# Rows of the ``ws_f`` work array filled by :func:`_forward`.
+INTAKE, DINTAKE, OUTFLOW, DOUT, LFLOW = 0, 1, 2, 3, 4
+
+
 @njit(cache=True)
-def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f):
+def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f):
     """Route water through the network for a trial coverage ``t``.
 
-    Withdrawal at unit u is ``w0[u] + t*a[u]``, river return ``r0[u] + t*ar[u]`` and
-    retention at the outlet ``k0[u] + t*kdir[u]`` [hm3]. ``ws_f`` is a work array of shape
-    (5, max(units, links)) whose rows receive intake, d(intake)/dt, outflow, d(outflow)/dt
-    and link flow. Returns the smallest slack over the constraints ``intake >= withdrawal``
-    and ``outflow >= 0`` and the right derivative of the constraint that attains it.
+    ``lin`` (6, unit) holds affine functions of ``t`` [hm3]: withdrawal at unit u is
+    ``lin[W0, u] + t * lin[A, u]``, river return ``lin[R0, u] + t * lin[AR, u]`` and
+    retention at the outlet ``lin[K0, u] + t * lin[KDIR, u]``. Fills the rows INTAKE,
+    DINTAKE, OUTFLOW, DOUT (per unit) and LFLOW (per link) of ``ws_f`` and returns the smallest
+    slack over the constraints ``intake >= withdrawal`` and ``outflow >= 0``, with the right
+    derivative of the constraint that attains it. (Arrays are indexed in place, never sliced:
+    a slice costs reference-count updates that would dominate this small loop.)
     """
-    intake = ws_f[0]
-    dintake = ws_f[1]
-    outflow = ws_f[2]
-    dout = ws_f[3]
-    lflow = ws_f[4]
     n = order.shape[0]
     for i in range(n):
-        intake[i] = nat[i]
-        dintake[i] = 0.0
+        ws_f[INTAKE, i] = nat[i]
+        ws_f[DINTAKE, i] = 0.0
     g_min = np.inf
     g_slope = 0.0
     for j in range(n):
         u = order[j]
-        g = intake[u] - (w0[u] + t * a[u])
-        dg = dintake[u] - a[u]
+        g = ws_f[INTAKE, u] - (lin[W0, u] + t * lin[A, u])
+        dg = ws_f[DINTAKE, u] - lin[A, u]
         if g < g_min or (g == g_min and dg < g_slope):
             g_min = g
             g_slope = dg
-        out = g + r0[u] + t * ar[u] - k0[u] - t * kdir[u]
-        do = dg + ar[u] - kdir[u]
-        outflow[u] = out
-        dout[u] = do
+        out = g + lin[R0, u] + t * lin[AR, u] - lin[K0, u] - t * lin[KDIR, u]
+        do = dg + lin[AR, u] - lin[KDIR, u]
+        ws_f[OUTFLOW, u] = out
+        ws_f[DOUT, u] = do
         if out < g_min or (out == g_min and do < g_slope):
             g_min = out
             g_slope = do
@@ -90,83 +93,59 @@ def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0,
             if q > c or (q == c and dq > 0.0):
                 q = c
                 dq = 0.0
-            lflow[li] = q
+            ws_f[LFLOW, li] = q
             v = link_to[li]
             if v >= 0:
-                intake[v] += q
-                dintake[v] += dq
+                ws_f[INTAKE, v] += q
+                ws_f[DINTAKE, v] += dq
     return g_min, g_slope
 
 
 @njit(cache=True)
-def _max_step(
-    t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ccap, tol, ws_f
-):
+def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ccap, tol, ws_f):
     """Largest t in [0, t_hi] that keeps every constraint feasible (Newton from the right).
 
-    ``ccap`` adds the linear constraints ``w0 + t*a <= ccap`` (diversion capacity).
+    ``ccap`` adds the linear constraints ``lin[W0] + t * lin[A] <= ccap`` (diversion
+    capacity) [hm3]. On return, ``ws_f`` holds the routing at the returned ``t``.
     """
     n = order.shape[0]
     t = t_hi
     for _ in range(_MAX_NEWTON):
-        g, dg = _forward(
-            t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, k0, kdir, ws_f
-        )
+        g, dg = _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
         for u in range(n):
-            s = ccap[u] - (w0[u] + t * a[u])
-            if s < g or (s == g and -a[u] < dg):
+            s = ccap[u] - (lin[W0, u] + t * lin[A, u])
+            if s < g or (s == g and -lin[A, u] < dg):
                 g = s
-                dg = -a[u]
+                dg = -lin[A, u]
         if g >= -tol:
             return t
         if dg >= 0.0:
-            return 0.0
+            break  # infeasible with no way down: numerically at the root t = 0
         t_new = t - g / dg
         if t_new >= t:
             return t
         t = max(t_new, 0.0)
-    return t
+    else:
+        # out of iterations (not seen in practice): keep the last trial and its routing
+        _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+        return t
+    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+    return 0.0
 
 
 @njit(cache=True)
 def _surface_stage(
-    nd,
-    dem_u,
-    dem_rem,
-    dem_rho,
-    y,
-    order,
-    out_ptr,
-    out_links,
-    link_to,
-    share,
-    lcap,
-    nat,
-    w_fix,
-    r_fix,
-    ccap,
-    scale,
-    ws_f,
-    ws_n,
-    ws_b,
-    frozen,
-):
+    nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, r_fix, ccap,
+    scale, ws_f, lin, flags, frozen,
+):  # fmt: skip
     """Equal-coverage (max-min fair) surface allocation for the ``nd`` demands of one stage.
 
     ``dem_u``, ``dem_rem``, ``dem_rho``: unit, remaining requirement [hm3] and river-return
     fraction [1] of each stage demand. ``w_fix`` and ``r_fix`` hold the withdrawals and
     river returns already fixed this step [hm3]. Writes the delivery of each demand to ``y``.
+    ``lin`` (6, unit) and ``flags`` (3, unit) are work arrays.
     """
     n = order.shape[0]
-    w0 = ws_n[0]
-    r0 = ws_n[1]
-    a = ws_n[2]
-    ar = ws_n[3]
-    zeros = ws_n[4]
-    tight = ws_b[0]
-    tight_cap = ws_b[1]
-    reach = ws_b[2]
-    outflow = ws_f[2]
     for d in range(nd):
         y[d] = 0.0
         frozen[d] = dem_rem[d] <= 0.0
@@ -176,56 +155,40 @@ def _surface_stage(
     for _round in range(nd + 1):
         n_active = 0
         for u in range(n):
-            w0[u] = w_fix[u]
-            r0[u] = r_fix[u]
-            a[u] = 0.0
-            ar[u] = 0.0
-            zeros[u] = 0.0
+            lin[W0, u] = w_fix[u]
+            lin[R0, u] = r_fix[u]
+            lin[A, u] = 0.0
+            lin[AR, u] = 0.0
+            lin[K0, u] = 0.0
+            lin[KDIR, u] = 0.0
         for d in range(nd):
             u = dem_u[d]
             if frozen[d]:
-                w0[u] += y[d]
-                r0[u] += dem_rho[d] * y[d]
+                lin[W0, u] += y[d]
+                lin[R0, u] += dem_rho[d] * y[d]
             else:
                 n_active += 1
-                a[u] += dem_rem[d]
-                ar[u] += dem_rho[d] * dem_rem[d]
+                lin[A, u] += dem_rem[d]
+                lin[AR, u] += dem_rho[d] * dem_rem[d]
         if n_active == 0:
             break
-        t = _max_step(
-            1.0,
-            order,
-            out_ptr,
-            out_links,
-            link_to,
-            share,
-            lcap,
-            nat,
-            w0,
-            a,
-            r0,
-            ar,
-            zeros,
-            zeros,
-            ccap,
-            tol,
-            ws_f,
-        )
-        t = max(t, t_lo)
+        t_found = _max_step(1.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ccap, tol, ws_f)
+        t = max(t_found, t_lo)
         t_lo = t
+        stale = t_found < t  # ws_f holds the routing at t_found, not at t
         for d in range(nd):
             if not frozen[d]:
                 y[d] = t * dem_rem[d]
         if t >= 1.0:
             break
-        # which constraints bind at t?
-        _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, w0, a, r0, ar, zeros, zeros, ws_f)
-        intake = ws_f[0]
+        # which constraints bind at t? flags rows: 0 intake binds, 1 capacity binds, 2 reach
+        if stale:
+            _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
         for u in range(n):
-            wu = w0[u] + t * a[u]
-            tight[u] = intake[u] - wu <= tight_tol
-            tight_cap[u] = ccap[u] - wu <= tight_tol
-            reach[u] = False
+            wu = lin[W0, u] + t * lin[A, u]
+            flags[0, u] = ws_f[INTAKE, u] - wu <= tight_tol
+            flags[1, u] = ccap[u] - wu <= tight_tol
+            flags[2, u] = False
         # reach[u]: a smaller outflow of u lowers the intake of a binding unit downstream
         for j in range(n - 1, -1, -1):
             u = order[j]
@@ -234,16 +197,16 @@ def _surface_stage(
                 v = link_to[li]
                 if v < 0 or share[li] <= 0.0:
                     continue
-                if share[li] * outflow[u] - lcap[li] > tight_tol:
+                if share[li] * ws_f[OUTFLOW, u] - lcap[li] > tight_tol:
                     continue  # spilling link: a small change upstream does not reach v
-                if tight[v] or reach[v]:
-                    reach[u] = True
+                if flags[0, v] or flags[2, v]:
+                    flags[2, u] = True
         n_frozen = 0
         for d in range(nd):
             if frozen[d]:
                 continue
             u = dem_u[d]
-            if tight[u] or tight_cap[u] or (reach[u] and dem_rho[d] < 1.0 - 1e-12):
+            if flags[0, u] or flags[1, u] or (flags[2, u] and dem_rho[d] < 1.0 - 1e-12):
                 frozen[d] = True
                 n_frozen += 1
         if n_frozen == 0:
@@ -293,8 +256,8 @@ def _step(
     o_unit,
     ti,
     ws_f,
-    ws_n,
-    ws_b,
+    lin,
+    flags,
     ws_u,
     ws_d,
     ws_di,
@@ -319,10 +282,7 @@ def _step(
     gw_ret = ws_u[6]
     ww = ws_u[7]
     disc = ws_u[8]
-    k0 = ws_u[9]
-    kdir = ws_u[10]
     big = ws_u[11]
-    zeros = ws_u[12]
     asked = ws_u[13]  # length >= N_SOURCES
     dem_rem = ws_d[0]
     dem_rho = ws_d[1]
@@ -345,10 +305,7 @@ def _step(
         avail0_recl[u] = avail[u, RECLAIMED]
         w_fix[u] = 0.0
         r_fix[u] = 0.0
-        k0[u] = 0.0
-        kdir[u] = 0.0
         big[u] = np.inf
-        zeros[u] = 0.0
         for s in range(ns):
             rem[u, s] = req[u, s]
             scale += req[u, s]
@@ -420,8 +377,8 @@ def _step(
             scap_t,
             scale,
             ws_f,
-            ws_n,
-            ws_b,
+            lin,
+            flags,
             frozen,
         )
         for d in range(nd):
@@ -455,6 +412,14 @@ def _step(
 
     # --- reservoirs fill with what is left, upstream-most first
     tol = 1e-12 * scale
+    for u in range(n):
+        lin[W0, u] = w_fix[u]
+        lin[A, u] = 0.0
+        lin[R0, u] = r_fix[u]
+        lin[AR, u] = 0.0
+        lin[K0, u] = 0.0
+        lin[KDIR, u] = 0.0
+    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
     for j in range(n):
         r = order[j]
         o_unit[4, ti, r] = 0.0
@@ -462,26 +427,10 @@ def _step(
             o_unit[2, ti, r] = res_s[r]
             o_unit[3, ti, r] = 0.0
             continue
-        _forward(
-            0.0,
-            order,
-            out_ptr,
-            out_links,
-            link_to,
-            share,
-            lcap,
-            nat,
-            w_fix,
-            zeros,
-            r_fix,
-            zeros,
-            k0,
-            zeros,
-            ws_f,
-        )
-        kdir[r] = 1.0
+        # ws_f holds the routing with every retention decided so far
+        lin[KDIR, r] = 1.0
         x_unc = _max_step(
-            max(ws_f[2, r], 0.0),
+            max(ws_f[OUTFLOW, r], 0.0),
             order,
             out_ptr,
             out_links,
@@ -489,26 +438,21 @@ def _step(
             share,
             lcap,
             nat,
-            w_fix,
-            zeros,
-            r_fix,
-            zeros,
-            k0,
-            kdir,
+            lin,
             big,
             tol,
             ws_f,
         )
-        kdir[r] = 0.0
+        lin[KDIR, r] = 0.0
         x = min(x_unc, max(res_cap[r] - base[r], 0.0))
-        k0[r] = x
+        lin[K0, r] = x
         o_unit[2, ti, r] = base[r] + x
         o_unit[3, ti, r] = res_s[r] - (base[r] + x)
         o_unit[4, ti, r] = x_unc - x
         res_s[r] = base[r] + x
-    _forward(
-        0.0, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, zeros, r_fix, zeros, k0, zeros, ws_f
-    )
+        if x < x_unc:
+            # the last trial routed x_unc; re-route with the retention actually kept
+            _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
 
     for u in range(n):
         o_unit[0, ti, u] = ws_f[0, u] - nat[u]  # inflow from upstream links
@@ -522,15 +466,15 @@ def _step(
         o_unit[7, ti, u] = pool[u]
         o_unit[8, ti, u] = disc[u]
     for li in range(nl):
-        o_lflow[li] = ws_f[4, li]
-        o_lspill[li] = share[li] * ws_f[2, link_from[li]] - ws_f[4, li]
+        o_lflow[ti, li] = ws_f[4, li]
+        o_lspill[ti, li] = share[li] * ws_f[2, link_from[li]] - ws_f[4, li]
     for u in range(n):
         for s in range(ns):
-            for j in range(o_deliv.shape[2]):
-                o_deliv[u, s, j] = 0.0
+            for j in range(o_deliv.shape[3]):
+                o_deliv[ti, u, s, j] = 0.0
             for k in range(nk):
                 if rank_slot[s, k] >= 0:
-                    o_deliv[u, s, rank_slot[s, k]] += deliv[u, s, k]
+                    o_deliv[ti, u, s, rank_slot[s, k]] += deliv[u, s, k]
 
 
 @njit(cache=True)
@@ -593,8 +537,8 @@ def _member(
     gw_used = np.zeros(n)
     tr_used = np.zeros(n)
     ws_f = np.zeros((5, max(n, nl, 1)))
-    ws_n = np.zeros((5, n))
-    ws_b = np.zeros((3, n), dtype=np.bool_)
+    lin = np.zeros((6, n))
+    flags = np.zeros((3, n), dtype=np.bool_)
     ws_u = np.zeros((14, max(n, N_SOURCES)))
     ws_d = np.zeros((3, n * ns))
     ws_di = np.zeros((2, n * ns), dtype=np.int64)
@@ -603,22 +547,70 @@ def _member(
     rho = np.zeros((n, ns))
     avail = np.zeros((n, N_SOURCES))
     deliv = np.zeros((n, ns, max(nk, 1)))
+    # this member's slices, taken once (taking array views inside the time loop costs
+    # reference-count updates that dominate a small step)
+    share = link_share[_ib(link_share, b)]
+    lcap_b = link_cap[_ib(link_cap, b)]
+    req_b = req[_ib(req, b)]
+    nat_b = nat[_ib(nat, b)]
+    scap_b = scap[_ib(scap, b)]
+    gwc_b = gw_cap[_ib(gw_cap, b)]
+    gwr_b = gw_rech[_ib(gw_rech, b)]
+    trs_b = tr_step[_ib(tr_step, b)]
+    rcc_b = recl_cap[_ib(recl_cap, b)]
+    hrv_b = harv[_ib(harv, b)]
+    oth_b = other[_ib(other, b)]
+    cons_b = cons[_ib(cons, b)]
+    rriv_b = rriv[_ib(rriv, b)]
+    rgw_b = rgw[_ib(rgw, b)]
+    rww_b = rww[_ib(rww, b)]
+    rcap_b = res_cap[_ib(res_cap, b)]
+    rdead_b = res_dead[_ib(res_dead, b)]
+    gwy_b = gw_yield[_ib(gw_yield, b)]
+    gwa_b = gw_allow[_ib(gw_allow, b)]
+    tra_b = tr_annual[_ib(tr_annual, b)]
+    reuse_b = reuse[_ib(reuse, b)]
+    od_b = o_deliv[b]
+    olf_b = o_lflow[b]
+    ols_b = o_lspill[b]
+    uo_b = unit_out[:, b]
+    # this step's time-varying inputs, copied into work arrays
+    lcap_t = np.empty(max(nl, 1))
+    req_t = np.empty((n, ns))
+    nat_t = np.empty(n)
+    scap_t = np.empty(n)
+    gwc_t = np.empty(n)
+    gwr_t = np.empty(n)
+    trs_t = np.empty(n)
+    rcc_t = np.empty(n)
+    hrv_t = np.empty(n)
+    oth_t = np.empty(n)
     for ti in range(nt):
         if year_start[ti]:
             gw_used[:] = 0.0
             tr_used[:] = 0.0
+        for li in range(nl):
+            lcap_t[li] = lcap_b[ti, li]
+        for u in range(n):
+            for s in range(ns):
+                req_t[u, s] = req_b[ti, u, s]
+            nat_t[u] = nat_b[ti, u]
+            scap_t[u] = scap_b[ti, u]
+            gwc_t[u] = gwc_b[ti, u]
+            gwr_t[u] = gwr_b[ti, u]
+            trs_t[u] = trs_b[ti, u]
+            rcc_t[u] = rcc_b[ti, u]
+            hrv_t[u] = hrv_b[ti, u]
+            oth_t[u] = oth_b[ti, u]
         _step(
-            order, out_ptr, out_links, link_from, link_to,
-            link_share[_ib(link_share, b)], link_cap[_ib(link_cap, b), ti],
+            order, out_ptr, out_links, link_from, link_to, share, lcap_t,
             stage_src, stage_rank, rank_src,
-            req[_ib(req, b), ti], cons[_ib(cons, b)], rriv[_ib(rriv, b)], rgw[_ib(rgw, b)], rww[_ib(rww, b)],
-            nat[_ib(nat, b), ti], scap[_ib(scap, b), ti], res_cap[_ib(res_cap, b)], res_dead[_ib(res_dead, b)],
-            gw_cap[_ib(gw_cap, b), ti], gw_rech[_ib(gw_rech, b), ti], gw_yield[_ib(gw_yield, b)], gw_allow[_ib(gw_allow, b)],
-            tr_step[_ib(tr_step, b), ti], tr_annual[_ib(tr_annual, b)],
-            reuse[_ib(reuse, b)], recl_cap[_ib(recl_cap, b), ti], harv[_ib(harv, b), ti], other[_ib(other, b), ti],
+            req_t, cons_b, rriv_b, rgw_b, rww_b,
+            nat_t, scap_t, rcap_b, rdead_b, gwc_t, gwr_t, gwy_b, gwa_b,
+            trs_t, tra_b, reuse_b, rcc_t, hrv_t, oth_t,
             res_s, gw_s, gw_used, tr_used, pool,
-            rank_slot, o_deliv[b, ti], o_lflow[b, ti], o_lspill[b, ti], unit_out[:, b], ti,
-            ws_f, ws_n, ws_b, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
+            rank_slot, od_b, olf_b, ols_b, uo_b, ti,
+            ws_f, lin, flags, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
         )  # fmt: skip
 
 
