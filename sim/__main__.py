@@ -15,7 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 import sim.config  # noqa: F401  (registers the schema)
-from sim.errors import InputError
+from sim.errors import InputError, MassBalanceError
 
 logger = logging.getLogger("sim")
 
@@ -76,6 +76,9 @@ def _hydra_main(cfg: DictConfig) -> None:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except MassBalanceError as err:  # an engine fault, not bad input: nothing is written
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import xarray as xr
 
 from sim.engine import as_batch_array, batch_dims
 from sim.engine.derive import derive, residual
-from sim.errors import InputError
+from sim.errors import InputError, MassBalanceError
 
 _FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "return_wastewater")
 
@@ -20,23 +20,11 @@ _FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "ret
 BALANCE_RTOL = 1e-9
 
 
-class MassBalanceError(RuntimeError):
-    """The water balance of a unit and step does not close."""
-
-
 def _source_total(delivery: xr.DataArray, source: str) -> xr.DataArray:
     """Delivery from one source summed over sectors; zeros if no sector uses it [hm3]."""
     if source in delivery.source.values:
         return delivery.sel(source=source, drop=True).sum("sector", skipna=False)
     return xr.zeros_like(delivery.isel(source=0, sector=0, drop=True))
-
-
-def _previous(state: xr.DataArray, initial: xr.DataArray) -> xr.DataArray:
-    """State at the start of each step: ``initial`` first, then the previous step's end."""
-    first = initial.expand_dims(time=state.time[:1]).broadcast_like(state.isel(time=slice(0, 1)))
-    return xr.concat([first, state.shift(time=1).isel(time=slice(1, None))], dim="time").transpose(
-        *state.dims
-    )
 
 
 def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:

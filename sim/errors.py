@@ -2,14 +2,16 @@
 
 ``InputError`` is the one exception type for problems in what the user supplied (a region
 pack, a configuration value). The CLI catches it, prints ``error: <message>`` on one line and
-exits with status 2; any other exception is a bug and keeps its traceback.
+exits with status 2. ``MassBalanceError`` means the engine's water balance did not close: the
+CLI prints it on one line and exits with status 1 (nothing is written). Any other exception is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "MassBalanceError"]
 
 
 def _one_line(text: str) -> str:
@@ -61,3 +63,7 @@ class InputError(ValueError):
         if key is not None:
             where += f", key '{key}'"
         return cls(f"{where}: {message}" if message else where)
+
+
+class MassBalanceError(RuntimeError):
+    """The water balance of a unit and step does not close (an engine fault, not bad input)."""

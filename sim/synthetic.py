@@ -6,7 +6,6 @@ The numbers are illustrative, not data. Every flow is an amount per step [hm3].
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from sim.engine import SOURCES
@@ -124,8 +123,3 @@ def cascade_inputs(
     )
     assert set(pref.ravel()) - {""} <= set(SOURCES)
     return ds
-
-
-def time_index(years: int, step: str) -> pd.DatetimeIndex:
-    """Step start dates of a ``years``-long horizon from 2000 [dates]."""
-    return pd.DatetimeIndex(make_time_axis("2000-01", f"{2000 + years - 1}-12", step).time.values)
