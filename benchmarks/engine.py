@@ -18,8 +18,9 @@ import sys
 import time
 
 CASES = [
-    # units, years, step, samples, topology
-    (5, 30, "day", 100, "chain"),  # the target: < 2 s
+    # units, years, step, samples, topology ("chain-head": one reservoir, on the headwater)
+    (5, 30, "day", 100, "chain-head"),  # the case: a 5-unit cascade with a reservoir
+    (5, 30, "day", 100, "chain"),  # the same with a reservoir on every second unit
     (5, 30, "month", 1, "chain"),
     (50, 30, "month", 1, "tree"),
     (200, 30, "month", 1, "tree"),
@@ -38,7 +39,8 @@ def run_case(units: int, years: int, step: str, samples: int, topology: str) -> 
     from sim.synthetic import cascade_inputs
 
     run_network(cascade_inputs(3, 1, "month", 1))  # compile or load the kernel
-    inp = cascade_inputs(units, years, step, samples, topology=topology)
+    topo, _, res = topology.partition("-")
+    inp = cascade_inputs(units, years, step, samples, topology=topo, reservoir=res or True)
     t0 = time.perf_counter()
     raw = run_network(inp)
     t1 = time.perf_counter()

@@ -20,7 +20,7 @@ def cascade_inputs(
     step: str = "month",
     n_samples: int = 1,
     seed: int = 0,
-    reservoir: bool = True,
+    reservoir: bool | str = True,
     topology: str = "chain",
 ) -> xr.Dataset:
     """Per-step inputs of a chain of ``n_units`` units, each with four prioritised demands.
@@ -37,8 +37,9 @@ def cascade_inputs(
         Samples along ``sample``; each sample scales runoff by a lognormal factor per year.
     seed : int
         Seed of the random generator.
-    reservoir : bool
-        Give every second unit an aggregated reservoir.
+    reservoir : bool or {"head", "every_second"}
+        ``"head"``: one reservoir, on the headwater unit; ``True`` or ``"every_second"``: a
+        reservoir on every second unit; ``False``: none.
     topology : {"chain", "tree"}
         "chain": unit i flows into unit i+1. "tree": unit i flows into unit (i-1)//2 with
         the root (unit 0) draining out of the region, like a river network of tributaries.
@@ -69,7 +70,14 @@ def cascade_inputs(
     inf = np.inf
     per_step = lambda annual: annual * frac_year[:, None] * np.ones((1, n_units))
     ones = np.ones(n_units)
-    res_cap = np.where(np.arange(n_units) % 2 == 0, 60.0, 0.0) if reservoir else np.zeros(n_units)
+    if reservoir == "head":
+        res_cap = np.where(np.arange(n_units) == 0, 150.0, 0.0)
+    elif reservoir is True or reservoir == "every_second":
+        res_cap = np.where(np.arange(n_units) % 2 == 0, 60.0, 0.0)
+    elif reservoir is False:
+        res_cap = np.zeros(n_units)
+    else:
+        raise ValueError(f"reservoir must be True, False, 'head' or 'every_second', got {reservoir!r}")
     if topology == "chain":
         link_from, link_to = units[:-1], units[1:]
     elif topology == "tree":
