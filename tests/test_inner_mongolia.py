@@ -8,7 +8,20 @@ from sim import simulate
 from sim.calibration import compare_targets, format_comparison, read_targets
 from sim.pack import load_pack
 
-LEAGUES = {"呼伦贝尔", "兴安盟", "通辽", "赤峰", "锡林郭勒盟", "乌兰察布", "呼和浩特", "包头", "鄂尔多斯", "巴彦淖尔", "乌海", "阿拉善盟"}
+LEAGUES = {
+    "呼伦贝尔",
+    "兴安盟",
+    "通辽",
+    "赤峰",
+    "锡林郭勒盟",
+    "乌兰察布",
+    "呼和浩特",
+    "包头",
+    "鄂尔多斯",
+    "巴彦淖尔",
+    "乌海",
+    "阿拉善盟",
+}
 ZONES = {"松花江", "辽河", "海河", "黄河", "西北诸河"}
 
 

@@ -1,12 +1,12 @@
 """Tests for sim.pack: loading the tiny test pack, defaults, overrides and every validation."""
 
-import csv
 import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from csvedit import append, delete_row, edit, read_rows, write_rows
 
 from sim.errors import InputError
 from sim.pack import builtin_packs, load_pack
@@ -30,35 +30,6 @@ def pack_dir(tmp_path):
     d = tmp_path / "tiny"
     shutil.copytree(TINY, d)
     return d
-
-
-def _read(path):
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(path, rows):
-    with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-
-
-def edit(d, file, row, column, value):
-    """Set one cell; ``row`` is 1-based with the header as row 1."""
-    rows = _read(d / file)
-    rows[row - 1][rows[0].index(column)] = value
-    _write(d / file, rows)
-
-
-def append(d, file, **cells):
-    rows = _read(d / file)
-    rows.append([cells.get(c, "") for c in rows[0]])
-    _write(d / file, rows)
-
-
-def delete_row(d, file, row):
-    rows = _read(d / file)
-    del rows[row - 1]
-    _write(d / file, rows)
 
 
 def expect_error(d, *fragments):
@@ -148,9 +119,9 @@ def test_defaults(tiny):
 
 
 def test_star_row_is_overridden_whatever_the_order(pack_dir):
-    rows = _read(pack_dir / "parameters.csv")
+    rows = read_rows(pack_dir / "parameters.csv")
     rows[1], rows[2] = rows[2], rows[1]  # '*' row first, unit row second
-    _write(pack_dir / "parameters.csv", rows)
+    write_rows(pack_dir / "parameters.csv", rows)
     ds = load_pack(pack_dir).data
     np.testing.assert_allclose(ds["requirement_rate"].sel(sector="domestic"), [1.5, 100.0, 1.5])
     # and a monthly '*' row is overridden too (unit 'up' runoff given in 万m3)

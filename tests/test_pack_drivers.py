@@ -5,7 +5,6 @@ The demand models are replaced by fake ``DRIVERS`` tables (``sim.demand.base.loa
 ``model_names`` are monkeypatched), so these tests do not depend on ``sim.demand.<model>``.
 """
 
-import csv
 import math
 import shutil
 import types
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from csvedit import append, delete_row, edit, read_rows, write_rows
 
 import sim.demand.base as demand_base
 from sim.demand.base import DriverSpec
@@ -88,35 +88,6 @@ def pack_dir(tmp_path):
     d = tmp_path / "driver"
     shutil.copytree(PACK, d)
     return d
-
-
-def _read(path):
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(path, rows):
-    with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-
-
-def edit(d, file, row, column, value):
-    """Set one cell; ``row`` is 1-based with the header as row 1."""
-    rows = _read(d / file)
-    rows[row - 1][rows[0].index(column)] = value
-    _write(d / file, rows)
-
-
-def append(d, file, **cells):
-    rows = _read(d / file)
-    rows.append([cells.get(c, "") for c in rows[0]])
-    _write(d / file, rows)
-
-
-def delete_row(d, file, row):
-    rows = _read(d / file)
-    del rows[row - 1]
-    _write(d / file, rows)
 
 
 def driver_row(d, unit, item, variable, value, units, status="estimate"):
@@ -294,8 +265,8 @@ def test_pack_without_models_has_no_drivers():
 
 def test_driver_files_are_optional_without_required_drivers(pack_dir):
     (pack_dir / "crops.csv").unlink()
-    rows = [r for r in _read(pack_dir / "drivers.csv") if r[1] not in ("maize", "wheat")]
-    _write(pack_dir / "drivers.csv", rows)
+    rows = [r for r in read_rows(pack_dir / "drivers.csv") if r[1] not in ("maize", "wheat")]
+    write_rows(pack_dir / "drivers.csv", rows)
     p = load_pack(pack_dir)
     assert p.drivers["irrigation"].sizes["crop"] == 0
     assert p.drivers["irrigation"]["irrigated_area"].dims == ("crop", "unit")
