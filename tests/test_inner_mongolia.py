@@ -75,3 +75,16 @@ def test_demand_comes_from_models(pack):
     models = dict(zip(pack.data.sector.values, pack.data["sector_model"].values, strict=True))
     for sector in ("domestic", "livestock", "industry", "irrigation", "urban"):
         assert models[sector] == sector
+
+
+def test_demand_options_reach_the_model():
+    """The effective-rain method is a config option: FAO/AGLW counts less rain than USDA-SCS
+    at the low monthly totals of Inner Mongolia, so irrigation needs more water."""
+    cfg = {"time": {"start": "2022-01", "end": "2022-12"}}
+    usda = simulate({**cfg, "demand": {"irrigation": {"effective_rain": "usda_scs"}}})
+    aglw = simulate({**cfg, "demand": {"irrigation": {"effective_rain": "fao_aglw"}}})
+    req_usda = float(usda["requirement"].sel(sector="irrigation").sum())
+    req_aglw = float(aglw["requirement"].sel(sector="irrigation").sum())
+    assert req_aglw > req_usda * 1.01
+    with pytest.raises(ValueError, match="effective"):
+        simulate({**cfg, "demand": {"irrigation": {"effective_rain": "guess"}}})
