@@ -161,41 +161,9 @@ def mid_month_doy(month: ArrayLike) -> ArrayLike:
     return int(j) if j.ndim == 0 else j
 
 
-def _pm_core(
-    tmax: Any,
-    tmin: Any,
-    lat_deg: Any,
-    elevation: Any,
-    doy: Any,
-    u2: Any,
-    g: Any = 0.0,
-    ea: Any = None,
-    rhmax: Any = None,
-    rhmin: Any = None,
-    rh_mean: Any = None,
-    sunshine_hours: Any = None,
-    rs: Any = None,
-) -> np.ndarray:
-    given = {
-        k: v
-        for k, v in {
-            "tmax": tmax,
-            "tmin": tmin,
-            "lat_deg": lat_deg,
-            "elevation": elevation,
-            "doy": doy,
-            "u2": u2,
-            "g": g,
-            "ea": ea,
-            "rhmax": rhmax,
-            "rhmin": rhmin,
-            "rh_mean": rh_mean,
-            "sunshine_hours": sunshine_hours,
-            "rs": rs,
-        }.items()
-        if v is not None
-    }
-    shape, f = _flatten(**given)
+def _pm_core(**arrays: Any) -> np.ndarray:
+    """Penman-Monteith on the given (non-None) inputs of :func:`et0_penman_monteith`."""
+    shape, f = _flatten(**arrays)
     index = _time_index(f["doy"])
 
     def series(name: str) -> pd.Series | None:
