@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from sim.engine import as_batch_array, batch_dims
+from sim.engine import as_batch_array, as_batch_array_t, batch_dims
 from sim.engine.derive import derive, residual
 from sim.errors import InputError, MassBalanceError
 
@@ -48,7 +48,7 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     core = ("time", "unit", "sector")
     lead = [d for d in delivery.dims if d not in (*core, "source")]
     dv = delivery.transpose(*lead, *core, "source").values.reshape((-1, *delivery.shape[-4:]))
-    frac = [as_batch_array(inputs[v], bdims, sizes, ("unit", "sector")) for v in _FRACTIONS]
+    frac = [as_batch_array_t(inputs[v], bdims, sizes, ("unit", "sector")) for v in _FRACTIONS]
     flows = derive(np.ascontiguousarray(dv), as_batch_array(inputs["requirement"], bdims, sizes, core), *frac)
     shape = [delivery.sizes[d] for d in lead]
 

@@ -39,6 +39,17 @@ def as_batch_array(
     return np.ascontiguousarray(arr.reshape((-1, *arr.shape[len(bdims) :])), dtype=float)
 
 
+def as_batch_array_t(
+    da: xr.DataArray, bdims: tuple[str, ...], sizes: dict[str, int], core: tuple[str, ...]
+) -> np.ndarray:
+    """Like :func:`as_batch_array` with a ``time`` axis after the batch axis: length 1 if
+    ``da`` does not vary in time, so a constant parameter costs no memory per step."""
+    if "time" in da.dims:
+        return as_batch_array(da, bdims, sizes, ("time", *core))
+    arr = as_batch_array(da, bdims, sizes, core)
+    return arr[:, np.newaxis]
+
+
 def stages(priority: np.ndarray, rank_src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Allocation stages: (priority, preference rank) pairs in the order they are served.
 
@@ -106,8 +117,13 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     def b(name: str, *core: str) -> np.ndarray:
         return as_batch_array(inputs[name], bdims, sizes, core)
 
+    def bt(name: str, *core: str) -> np.ndarray:
+        return as_batch_array_t(inputs[name], bdims, sizes, core)
+
     reservoir_dead = b("reservoir_dead_storage", "unit")
-    gw_allow = b("groundwater_sustainable_yield", "unit") + b("groundwater_allowed_overdraft", "unit")
+    gw_allow = as_batch_array_t(
+        inputs["groundwater_sustainable_yield"] + inputs["groundwater_allowed_overdraft"], bdims, sizes, ("unit",)
+    )
     nat = b("runoff", "time", "unit") + b("boundary_inflow", "time", "unit")
     used = sorted({int(v) for v in rank_src.ravel() if v >= 0}) or [0]
     rank_slot = np.array([[used.index(v) if v >= 0 else -1 for v in row] for row in rank_src], dtype=np.int64)
@@ -121,15 +137,15 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         nbatch, order, link_from, link_to,
         b("link_share", "link"), b("link_capacity", "time", "link"),
         stage_src, stage_rank, rank_src,
-        b("requirement", "time", "unit", "sector"), b("consumption_fraction", "unit", "sector"),
-        b("return_river", "unit", "sector"), b("return_groundwater", "unit", "sector"),
-        b("return_wastewater", "unit", "sector"),
+        b("requirement", "time", "unit", "sector"), bt("consumption_fraction", "unit", "sector"),
+        bt("return_river", "unit", "sector"), bt("return_groundwater", "unit", "sector"),
+        bt("return_wastewater", "unit", "sector"),
         nat, b("surface_capacity", "time", "unit"),
         b("reservoir_capacity", "unit"), reservoir_dead, b("reservoir_initial_storage", "unit"),
         b("groundwater_capacity", "time", "unit"), b("groundwater_recharge", "time", "unit"),
         b("groundwater_sustainable_yield", "unit"), gw_allow, b("groundwater_storage", "unit"),
         b("transfer_step_max", "time", "unit"), b("transfer_annual_cap", "unit"),
-        b("reclaimed_reuse_fraction", "unit"), b("reclaimed_capacity", "time", "unit"),
+        bt("reclaimed_reuse_fraction", "unit"), b("reclaimed_capacity", "time", "unit"),
         np.zeros((1, len(units))),
         b("harvested", "time", "unit"), b("other", "time", "unit"),
         inputs["year_start"].values.astype(np.bool_),

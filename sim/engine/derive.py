@@ -27,18 +27,19 @@ def _flows_member(b, delivery, req, cons, rriv, rgw, rww, out):
     _, nt, nu, ns, nsrc = delivery.shape
     br, bc, b1, b2, b3 = _i(req, b), _i(cons, b), _i(rriv, b), _i(rgw, b), _i(rww, b)
     for t in range(nt):
+        tc, t1, t2, t3 = _i(cons[bc], t), _i(rriv[b1], t), _i(rgw[b2], t), _i(rww[b3], t)
         for u in range(nu):
             for s in range(ns):
                 d = 0.0
                 for k in range(nsrc):
                     d += delivery[b, t, u, s, k]
-                c = d * cons[bc, u, s]
+                c = d * cons[bc, tc, u, s]
                 r = d - c
                 out[0, b, t, u, s] = max(0.0, req[br, t, u, s] - d)
                 out[1, b, t, u, s] = c
-                out[2, b, t, u, s] = r * rriv[b1, u, s]
-                out[3, b, t, u, s] = r * rgw[b2, u, s]
-                out[4, b, t, u, s] = r * rww[b3, u, s]
+                out[2, b, t, u, s] = r * rriv[b1, t1, u, s]
+                out[3, b, t, u, s] = r * rgw[b2, t2, u, s]
+                out[4, b, t, u, s] = r * rww[b3, t3, u, s]
 
 
 @njit(cache=True)
@@ -73,7 +74,7 @@ def derive(
         Requirement (batch or 1, time, unit, sector) [hm3].
     cons, rriv, rgw, rww : numpy.ndarray
         Consumption fraction and return shares to river, groundwater and wastewater
-        (batch or 1, unit, sector) [1].
+        (batch or 1, time or 1, unit, sector) [1].
 
     Returns
     -------

@@ -570,6 +570,13 @@ def _member(
     gwa_b = gw_allow[_ib(gw_allow, b)]
     tra_b = tr_annual[_ib(tr_annual, b)]
     reuse_b = reuse[_ib(reuse, b)]
+    # parameters with a time axis of length nt (they vary, e.g. under a measure) or 1
+    cons_t = np.empty((n, ns))
+    rriv_t = np.empty((n, ns))
+    rgw_t = np.empty((n, ns))
+    rww_t = np.empty((n, ns))
+    gwa_t = np.empty(n)
+    reuse_t = np.empty(n)
     od_b = o_deliv[b]
     olf_b = o_lflow[b]
     ols_b = o_lspill[b]
@@ -589,6 +596,7 @@ def _member(
         if year_start[ti]:
             gw_used[:] = 0.0
             tr_used[:] = 0.0
+        _params_at(ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t)
         for li in range(nl):
             lcap_t[li] = lcap_b[ti, li]
         for u in range(n):
@@ -605,13 +613,36 @@ def _member(
         _step(
             order, out_ptr, out_links, link_from, link_to, share, lcap_t,
             stage_src, stage_rank, rank_src,
-            req_t, cons_b, rriv_b, rgw_b, rww_b,
-            nat_t, scap_t, rcap_b, rdead_b, gwc_t, gwr_t, gwy_b, gwa_b,
-            trs_t, tra_b, reuse_b, rcc_t, hrv_t, oth_t,
+            req_t, cons_t, rriv_t, rgw_t, rww_t,
+            nat_t, scap_t, rcap_b, rdead_b, gwc_t, gwr_t, gwy_b, gwa_t,
+            trs_t, tra_b, reuse_t, rcc_t, hrv_t, oth_t,
             res_s, gw_s, gw_used, tr_used, pool,
             rank_slot, od_b, olf_b, ols_b, uo_b, ti,
             ws_f, lin, flags, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
         )  # fmt: skip
+
+
+@njit(cache=True)
+def _params_at(ti, cons, rriv, rgw, rww, gwa, reuse, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t):
+    """Copy the step-``ti`` values of the parameters that may vary in time into work arrays.
+
+    Each parameter has a time axis of length ``nt`` or 1 (constant); a constant one is
+    copied at the first step only.
+    """
+    n, ns = cons_t.shape
+    if ti == 0 or cons.shape[0] > 1 or rriv.shape[0] > 1 or rgw.shape[0] > 1 or rww.shape[0] > 1:
+        i0, i1, i2, i3 = _ib(cons, ti), _ib(rriv, ti), _ib(rgw, ti), _ib(rww, ti)
+        for u in range(n):
+            for s in range(ns):
+                cons_t[u, s] = cons[i0, u, s]
+                rriv_t[u, s] = rriv[i1, u, s]
+                rgw_t[u, s] = rgw[i2, u, s]
+                rww_t[u, s] = rww[i3, u, s]
+    if ti == 0 or gwa.shape[0] > 1 or reuse.shape[0] > 1:
+        j0, j1 = _ib(gwa, ti), _ib(reuse, ti)
+        for u in range(n):
+            gwa_t[u] = gwa[j0, u]
+            reuse_t[u] = reuse[j1, u]
 
 
 @njit(cache=True)
@@ -644,7 +675,9 @@ def run_kernel(nbatch, *args):
 
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
-    (batch, unit[, sector]). All volumes are in hm3 per step. Batch members run
+    (batch, unit[, sector]). The sector fractions ``cons, rriv, rgw, rww`` (batch, time,
+    unit, sector) and the annual groundwater limit ``gw_allow`` and reuse fraction
+    ``reuse`` (batch, time, unit) have a time axis of length ``nt`` or 1 (constant). All volumes are in hm3 per step. Batch members run
     one after another here; :func:`run_kernel_parallel` runs them in parallel (numba
     ``prange``). Each member has its own state and work arrays.
 
