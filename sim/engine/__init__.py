@@ -42,8 +42,11 @@ def as_batch_array(
 def as_batch_array_t(
     da: xr.DataArray, bdims: tuple[str, ...], sizes: dict[str, int], core: tuple[str, ...]
 ) -> np.ndarray:
-    """Like :func:`as_batch_array` with a ``time`` axis after the batch axis: length 1 if
-    ``da`` does not vary in time, so a constant parameter costs no memory per step."""
+    """Like :func:`as_batch_array`, with a ``time`` axis after the batch axis.
+
+    The time axis has length 1 if ``da`` does not vary in time, so a constant parameter
+    costs no memory per step.
+    """
     if "time" in da.dims:
         return as_batch_array(da, bdims, sizes, ("time", *core))
     arr = as_batch_array(da, bdims, sizes, core)
