@@ -15,18 +15,15 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 import sim.config  # noqa: F401  (registers the schema)
+from sim.confdir import conf_dir
 from sim.errors import InputError, MassBalanceError
 
 logger = logging.getLogger("sim")
 
 
 def _conf_dir() -> str:
-    """Return the Hydra config folder: the packaged copy if installed, else the source tree's ``conf/``."""
-    here = Path(__file__).resolve().parent
-    for cand in (here / "conf", here.parent / "conf"):
-        if (cand / "config.yaml").is_file():
-            return str(cand)
-    raise RuntimeError("water-sim: cannot find the conf/ folder next to the package")
+    """Return the Hydra config folder (see :func:`sim.confdir.conf_dir`)."""
+    return str(conf_dir())
 
 
 def run(cfg: DictConfig, out_dir: Path) -> Path:

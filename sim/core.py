@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,9 @@ from sim.demand import load_model
 from sim.engine import run_network
 from sim.errors import InputError
 from sim.inputs import expand_inputs
+from sim.measures import State
 from sim.pack import Pack, load_pack
+from sim.scenario import Measure, apply_driver_changes, apply_input_changes, level
 from sim.timeaxis import make_time_axis
 from sim.variables import annotate
 
@@ -38,7 +40,11 @@ def _as_config(cfg: Config | DictConfig | Mapping[str, Any] | None) -> DictConfi
 
 
 def apply_demand_models(
-    cfg: DictConfig, pack: Pack, axis: xr.Dataset, inputs: xr.Dataset
+    cfg: DictConfig,
+    pack: Pack,
+    axis: xr.Dataset,
+    inputs: xr.Dataset,
+    drivers: Mapping[str, xr.Dataset] | None = None,
 ) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
     """Replace the requirement of every sector that names a demand model by the model's result.
 
@@ -47,42 +53,68 @@ def apply_demand_models(
     cfg : omegaconf.DictConfig
         Composed configuration; ``cfg.demand.<model>`` holds each model's options.
     pack : sim.pack.Pack
-        Loaded pack; ``sector_model(sector)`` names the model of each sector and
-        ``pack.drivers[model]`` its drivers.
+        Loaded pack; ``sector_model(sector)`` names the model of each sector.
     axis : xarray.Dataset
         Time axis.
     inputs : xarray.Dataset
         Per-step inputs [hm3 per step].
+    drivers : mapping of xarray.Dataset, optional
+        Drivers by model (default ``pack.drivers``); measures pass drivers that vary
+        along ``scenario`` and ``time``, and the requirement then varies along them too.
 
     Returns
     -------
     inputs : xarray.Dataset
-        With ``requirement`` replaced for the modelled sectors.
+        With ``requirement`` replaced for the modelled sectors, and
+        ``consumption_fraction`` for the sectors whose model sets it (irrigation with a
+        ``loss_consumed_share`` driver).
     diagnostics : dict of xarray.DataArray
         The models' other outputs, named ``<sector>_<variable>``.
     """
     diagnostics: dict[str, xr.DataArray] = {}
     if "sector_model" not in pack.data:
         return inputs, diagnostics
-    requirement = inputs["requirement"].copy()
-    for sector, model in zip(pack.data.sector.values, pack.data["sector_model"].values, strict=True):
+    drivers = pack.drivers if drivers is None else drivers
+    sectors = [str(s) for s in pack.data.sector.values]
+    req_parts = {s: inputs["requirement"].sel(sector=s, drop=True) for s in sectors}
+    cf_parts = {s: inputs["consumption_fraction"].sel(sector=s, drop=True) for s in sectors}
+    set_cf = False
+    results: dict[str, xr.Dataset] = {}
+    for sector, model in zip(sectors, pack.data["sector_model"].values, strict=True):
         if not model:
             continue
-        module = load_model(str(model))
-        node = cfg.demand.get(str(model)) if "demand" in cfg else None
-        options = dict(OmegaConf.to_container(node, resolve=True)) if node else {}
-        options["base_year"] = int(pack.data.attrs["base_year"])
-        result = module.requirement(pack.drivers[str(model)], axis, options)
-        req = result["requirement"].transpose("time", "unit")
-        requirement.loc[{"sector": sector}] = req.reindex(unit=requirement.unit.values).values
+        model = str(model)
+        if model not in results:
+            module = load_model(model)
+            node = cfg.demand.get(model) if "demand" in cfg else None
+            options = dict(OmegaConf.to_container(node, resolve=True)) if node else {}
+            options["base_year"] = int(pack.data.attrs["base_year"])
+            results[model] = module.requirement(drivers[model], axis, options)
+        result = results[model]
+        req_parts[sector] = result["requirement"].reindex(unit=inputs.unit.values)
+        if "consumption_fraction" in result:
+            cf_parts[sector] = result["consumption_fraction"].reindex(unit=inputs.unit.values)
+            set_cf = True
         for name, da in result.data_vars.items():
-            if name != "requirement":
+            if name not in ("requirement", "consumption_fraction"):
                 diagnostics[f"{sector}_{name}"] = da
-    return inputs.assign(requirement=requirement), diagnostics
+    index = xr.DataArray(sectors, dims="sector", name="sector")
+    requirement = xr.concat(list(xr.broadcast(*req_parts.values())), dim=index, coords="minimal")
+    inputs = inputs.assign(requirement=requirement.transpose(..., "time", "unit", "sector"))
+    if set_cf:
+        cf = xr.concat(list(xr.broadcast(*cf_parts.values())), dim=index, coords="minimal")
+        order = [d for d in ("time", "unit", "sector") if d in cf.dims]
+        inputs = inputs.assign(consumption_fraction=cf.transpose(..., *order))
+    return inputs, diagnostics
 
 
-def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
-    """Per-step inputs of the run and the demand-model diagnostics.
+def build_inputs(
+    cfg: DictConfig,
+    pack: Pack,
+    measures: Sequence[Measure] = (),
+    on: xr.DataArray | None = None,
+) -> tuple[xr.Dataset, dict[str, xr.DataArray], dict[str, xr.DataArray]]:
+    """Per-step inputs of the run, the demand-model diagnostics and the measures' extents.
 
     Parameters
     ----------
@@ -90,6 +122,10 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.
         Composed configuration.
     pack : sim.pack.Pack
         Loaded region pack.
+    measures : sequence of sim.scenario.Measure, optional
+        The measures, in the order they apply (:func:`sim.scenario.configured_measures`).
+    on : xarray.DataArray, optional
+        0/1 matrix ``on(scenario, measure)``; the inputs then vary along ``scenario``.
 
     Returns
     -------
@@ -97,6 +133,8 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.
         Inputs in the layout of :func:`sim.inputs.expand_inputs` [hm3 per step].
     diagnostics : dict of xarray.DataArray
         Demand-model diagnostics (see :func:`apply_demand_models`).
+    extents : dict of xarray.DataArray
+        Extent of each measure over ``(scenario, time, unit)``, in its ``EXTENT`` units.
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
@@ -107,10 +145,25 @@ def build_inputs(cfg: DictConfig, pack: Pack) -> tuple[xr.Dataset, dict[str, xr.
             f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
         )
     inputs = expand_inputs(pack.data, axis, pack.series)
-    inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs)
+    state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
+    levels = {}
+    if measures:
+        if on is None:
+            raise ValueError("build_inputs: measures need the on(scenario, measure) matrix")
+        for m in measures:
+            levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True))
+        for m in measures:
+            if hasattr(m.module, "drivers"):
+                apply_driver_changes(state, m.module.drivers(state, levels[m.name], m.params), m.name)
+    inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers)
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
-    return inputs, diagnostics
+    state.inputs, state.diagnostics = inputs, diagnostics
+    for m in measures:
+        if hasattr(m.module, "inputs"):
+            apply_input_changes(state, m.module.inputs(state, levels[m.name], m.params), m.name)
+    extents = {m.name: m.module.extent(state, levels[m.name], m.params) for m in measures}
+    return state.inputs, diagnostics, extents
 
 
 def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:
@@ -137,7 +190,7 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     """
     cfg = _as_config(cfg)
     pack = load_pack(str(cfg.region))
-    inputs, diagnostics = build_inputs(cfg, pack)
+    inputs, diagnostics, _ = build_inputs(cfg, pack)
     raw = run_network(inputs)
     bal = account(inputs, raw)
     check_mass_balance(bal)

@@ -31,12 +31,16 @@ class DriverSpec:
         Value where the pack gives none; NaN means required.
     long_name : str
         What the variable is.
+    optional : bool
+        With a NaN default: the variable may be absent (then it is left out of the
+        drivers) or given for some units only (NaN elsewhere), instead of required.
     """
 
     item: str
     units: str
     default: float
     long_name: str
+    optional: bool = False
 
 
 def model_names() -> list[str]:

@@ -97,8 +97,8 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     total = total0 * growth_factor(
         MODEL, driver(MODEL, DRIVERS, drivers, "population_growth"), "population_growth", dy
     )
-    urban = (share * total).transpose("time", "unit")
-    rural = ((1.0 - share) * total).transpose("time", "unit")
+    urban = (share * total).transpose(..., "time", "unit")
+    rural = ((1.0 - share) * total).transpose(..., "time", "unit")
 
     public = driver(MODEL, DRIVERS, drivers, "public_share")
     check(MODEL, public, "public_share", (public < 0) | (public > 1), "must lie in [0, 1]")
@@ -109,15 +109,15 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     return xr.Dataset(
         {
             "requirement": (withdrawal * axis["days_in_step"] * _L_TO_HM3)
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="hm3", long_name="domestic water requirement (withdrawal)"),
             "urban_population": urban.assign_attrs(units="person", long_name="urban residents"),
             "rural_population": rural.assign_attrs(units="person", long_name="rural residents"),
             "use_per_capita": (tap / people.where(people > 0))
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="L/person/d", long_name="domestic use per resident at the tap"),
             "residential_per_capita": (residential / people.where(people > 0))
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="L/person/d", long_name="residential use per resident at the tap"),
         }
     )

@@ -129,13 +129,13 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         * growth_factor(
             MODEL, driver(MODEL, DRIVERS, drivers, "value_added_growth"), "value_added_growth", dy
         )
-    ).transpose("time", "unit")
-    fresh = (intensity * (1.0 - decline) ** dy * (1.0 - current) / (1.0 - base)).transpose("time", "unit")
+    ).transpose(..., "time", "unit")
+    fresh = (intensity * (1.0 - decline) ** dy * (1.0 - current) / (1.0 - base)).transpose(..., "time", "unit")
     per_step = axis["days_in_step"] / axis["days_in_year"]
     return xr.Dataset(
         {
             "requirement": (va * fresh * _M3_TO_HM3 * per_step)
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="hm3", long_name="industrial water requirement (fresh-water withdrawal)"),
             "value_added": va.assign_attrs(units="1e4 yuan/a", long_name="industrial value added"),
             "intensity": fresh.assign_attrs(

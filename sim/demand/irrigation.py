@@ -122,6 +122,14 @@ DRIVERS: dict[str, DriverSpec] = {
     "leaching_area": DriverSpec(MODEL, "ha", 0.0, "area given a salt-leaching (autumn) irrigation"),
     "leaching_depth": DriverSpec(MODEL, "mm", 0.0, "gross leaching depth per year over the leaching area"),
     "area_growth": DriverSpec(MODEL, "1/a", 0.0, "annual growth of irrigated (and leaching) areas"),
+    "loss_consumed_share": DriverSpec(
+        MODEL,
+        "1",
+        np.nan,
+        "share of conveyance and field losses that is consumed (evaporation, non-beneficial ET); "
+        "optional: where given, the model sets the sector's consumption fraction",
+        optional=True,
+    ),
 }
 
 #: Crop parameters from ``crops.csv`` (dim ``crop``): Kc [1], stage lengths [d], planting day of year.
@@ -442,33 +450,35 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     conveyance, field = efficiencies(drivers)
     euc = conveyance * field
 
-    # crop water requirement per calendar month at base-year areas [mm/month per crop]
+    # crop water need per calendar month, before soil storage [mm/month per crop]
     kc, crop_days = crop_calendar(drivers)
-    active = [u for u in units if float(area.sel(unit=u).sum()) > 0]
+    other_dims = [d for d in area.dims if d not in ("crop", "unit")]
+    active = [u for u in units if float(area.sel(unit=u).max(other_dims).sum()) > 0]
     et0 = xr.DataArray(np.full((12, units.size), np.nan), coords={"month": _MONTHS, "unit": units})
-    gross_month = xr.zeros_like(et0)
-    net_month = xr.zeros_like(et0)
+    need = xr.DataArray(
+        np.zeros((kc.sizes["crop"], 12, units.size)),
+        coords={"crop": kc.crop, "month": _MONTHS, "unit": units},
+    )
     if active:
         et0.loc[{"unit": active}] = reference_et(drivers, active).values
         peff = _effective_rain(drivers, active, options)
         month_days = xr.DataArray(_MONTH_DAYS, coords={"month": _MONTHS})
         etc = kc * et0.sel(unit=active)
-        need = (etc - peff * crop_days / month_days).clip(min=0.0)
-        season = need.sum("month")
-        storage = scalars["soil_storage"].sel(unit=active)
-        keep = (1.0 - storage / season.where(season > 0)).clip(min=0.0).fillna(0.0)
-        net_mm = need * keep * (1.0 + scalars["over_irrigation"].sel(unit=active))
-        net = (net_mm * area.sel(unit=active)).sum("crop") * _MM_HA_TO_HM3
-        net_month.loc[{"unit": active}] = net.transpose("month", "unit").values
-        gross_month.loc[{"unit": active}] = (net / euc.sel(unit=active)).transpose("month", "unit").values
+        need_active = (etc - peff * crop_days / month_days).clip(min=0.0)
+        need.loc[{"unit": active}] = need_active.transpose("crop", "month", "unit").values
+    season = need.sum("month")
 
-    # to time steps, with area growth
+    # to time steps: soil storage, over-irrigation, efficiencies and areas may vary along
+    # time (a measure ramping up) and along batch dimensions such as ``scenario``
     dy = axis["year"] - base_year
     growth = growth_factor(MODEL, driver(MODEL, DRIVERS, drivers, "area_growth"), "area_growth", dy)
     frac = axis["days_in_step"] / axis["days_in_month"]
     month = axis["month"]
-    crop_req = gross_month.sel(month=month).drop_vars("month") * growth * frac
-    crop_net = net_month.sel(month=month).drop_vars("month") * growth * frac
+    need_t = need.sel(month=month).drop_vars("month")
+    keep = (1.0 - scalars["soil_storage"] / season.where(season > 0)).clip(min=0.0).fillna(0.0)
+    net_mm = need_t * keep * (1.0 + scalars["over_irrigation"])
+    crop_net = (net_mm * area).sum("crop") * _MM_HA_TO_HM3 * growth * frac
+    crop_req = crop_net / euc
 
     leach_year = scalars["leaching_depth"] * scalars["leaching_area"] * _MM_HA_TO_HM3  # [hm3/a]
     in_leaching = xr.DataArray(np.isin(month.values, leaching_months), coords={"time": axis["time"]})
@@ -477,21 +487,34 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     )
     leach = leach_year * growth * in_leaching * axis["days_in_step"] / leach_days
 
-    total = (crop_req + leach).transpose("time", "unit")
+    def order(da: xr.DataArray) -> xr.DataArray:
+        return da.transpose(..., *[d for d in ("time", "unit") if d in da.dims])
+
+    total = order(crop_req + leach)
+    euc_t = order(euc)
+    extra = {}
+    if "loss_consumed_share" in drivers:
+        share = drivers["loss_consumed_share"].astype(float)
+        check(MODEL, share, "loss_consumed_share", (share < 0) | (share > 1), "must lie in [0, 1]")
+        extra["consumption_fraction"] = order(euc_t + (1.0 - euc_t) * share.fillna(0.0)).assign_attrs(
+            units="1",
+            long_name="irrigation consumption fraction: net use plus the consumed share of losses",
+        )
     return xr.Dataset(
         {
             "requirement": total.assign_attrs(
                 units="hm3", long_name="farmland irrigation requirement at the source (gross)"
             ),
-            "irrigation_net": (crop_net + leach * euc)
-            .transpose("time", "unit")
-            .assign_attrs(units="hm3", long_name="irrigation water reaching the root zone (net)"),
-            "irrigated_area": (area.sum("crop") * growth)
-            .transpose("time", "unit")
-            .assign_attrs(units="ha", long_name="irrigated crop area"),
-            "effective_use_coefficient": euc.assign_attrs(
+            "irrigation_net": order(crop_net + leach * euc).assign_attrs(
+                units="hm3", long_name="irrigation water reaching the root zone (net)"
+            ),
+            "irrigated_area": order(area.sum("crop") * growth).assign_attrs(
+                units="ha", long_name="irrigated crop area"
+            ),
+            "effective_use_coefficient": euc_t.assign_attrs(
                 units="1", long_name="irrigation water effective use coefficient (conveyance x field)"
             ),
             "et0": et0.assign_attrs(units="mm/month", long_name="reference evapotranspiration ET0"),
+            **extra,
         }
     )

@@ -77,13 +77,13 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     for name, da in values.items():
         check(MODEL, da, name, da < 0, "is negative")
     growth = growth_factor(MODEL, driver(MODEL, DRIVERS, drivers, "heads_growth"), "heads_growth", dy)
-    large = (values["heads_large"] * growth).transpose("time", "unit")
-    small = (values["heads_small"] * growth).transpose("time", "unit")
+    large = (values["heads_large"] * growth).transpose(..., "time", "unit")
+    small = (values["heads_small"] * growth).transpose(..., "time", "unit")
     litres_per_day = large * values["use_large"] + small * values["use_small"]
     return xr.Dataset(
         {
             "requirement": (litres_per_day * axis["days_in_step"] * _L_TO_HM3)
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="hm3", long_name="livestock water requirement"),
             "heads_large": large.assign_attrs(units="head", long_name="large livestock"),
             "heads_small": small.assign_attrs(units="head", long_name="small livestock"),

@@ -82,7 +82,7 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         check(MODEL, da, name, da < 0, "is negative")
     grown = (
         area * growth_factor(MODEL, driver(MODEL, DRIVERS, drivers, "green_growth"), "green_growth", dy)
-    ).transpose("time", "unit")
+    ).transpose(..., "time", "unit")
 
     time = {"time": axis["time"]}
     in_season = xr.DataArray(np.isin(axis["month"].values, months), coords=time)
@@ -91,7 +91,7 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     return xr.Dataset(
         {
             "requirement": (grown * quota * _MM_HA_TO_HM3 * share)
-            .transpose("time", "unit")
+            .transpose(..., "time", "unit")
             .assign_attrs(units="hm3", long_name="urban green-space irrigation requirement"),
             "green_area": grown.assign_attrs(units="ha", long_name="irrigated urban green space"),
         }

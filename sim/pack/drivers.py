@@ -17,7 +17,7 @@ Rules implemented here:
 * values must be ≥ 0, except growth rates (canonical unit ``1/a``), which must be > −1, and
   the climate variables with a signed range (temperatures, latitude, elevation);
 * a variable with a NaN default is required for every unit (and every crop of ``crops.csv``
-  for crop variables);
+  for crop variables), unless its spec says ``optional`` (then it may be absent);
 * units parse with the project registry (``sim.units``: ``head``/``头``, ``person``/``人``,
   ``yuan``/``元``; ``m3/1e4 yuan`` is m³ per 10⁴ yuan).
 """
@@ -656,10 +656,12 @@ class DriverTables:
                     continue
                 arr = np.full(n_u, float(spec.default))
                 rows = self.driver_rows.get((spec.item, key))
+                if spec.optional and not rows:
+                    continue
                 for ui, u in enumerate(self.units):
                     if (e := _pick(rows, u)) is not None:
                         arr[ui] = e.value
-                    elif math.isnan(spec.default):
+                    elif math.isnan(spec.default) and not spec.optional:
                         raise self._missing(model, key, spec, u)
                 data_vars[key] = (("unit",), arr, attrs)
             sectors = [s for s, m in zip(self.sectors, self.sector_models, strict=True) if m == model]

@@ -1,0 +1,252 @@
+"""Scenarios: switch measures on along a ``scenario`` dimension and build the model inputs.
+
+A scenario is a set of measures, each on (1) or off (0). :func:`build_scenarios` takes a
+0/1 matrix ``on(scenario, measure)`` and returns the engine inputs of every scenario at
+once: the measures change the demand-model drivers, the demand models run once over all
+scenarios, then the measures change the engine inputs. Row 0 of an all-zero matrix is the
+baseline; the attribution (:mod:`sim.attribution`) passes all subsets of the measures.
+
+Composition rule (``docs/measures.md``): measures are applied one after another in the
+order of their ``ORDER`` (ties by name); each sees the parameters as the previous ones
+left them. Two measures that change the same parameter therefore compose (e.g. a
+levelled field that is then converted to drip); none of them overwrites another's change.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import InputError
+from sim.measures import default_options, load_measure
+from sim.measures.base import COMMON_OPTIONS, RAMPS, State, check_number, effect_parameters, ramp, unit_mask
+from sim.units import to_canonical
+
+
+@dataclass
+class Measure:
+    """A measure switched on in the configuration, with its checked options.
+
+    Attributes
+    ----------
+    name : str
+        Measure name (module ``sim.measures.<name>``).
+    module : module
+        The measure's module.
+    options : dict
+        All its options (common ones and effect parameters), as configured.
+    params : dict
+        Effect parameters, checked against their ranges.
+    """
+
+    name: str
+    module: ModuleType
+    options: dict[str, Any]
+    params: dict[str, Any]
+
+    @property
+    def order(self) -> tuple[int, str]:
+        """Sort key: (``ORDER``, name)."""
+        return (int(getattr(self.module, "ORDER", 100)), self.name)
+
+
+def configured_measures(measures: Mapping[str, Any] | DictConfig | None) -> list[Measure]:
+    """The measures of ``cfg.measures``, with options checked, in the order they apply.
+
+    Parameters
+    ----------
+    measures : mapping
+        ``{name: options}``; missing options take the defaults of
+        ``conf/measures/<name>.yaml``.
+
+    Raises
+    ------
+    InputError
+        Unknown measure (lists the available ones), unknown option (suggests the closest),
+        or an effect parameter out of its range.
+    """
+    if measures is None:
+        return []
+    if isinstance(measures, DictConfig):
+        measures = OmegaConf.to_container(measures, resolve=True)  # type: ignore[assignment]
+    out = []
+    for name, given in dict(measures).items():
+        module = load_measure(str(name))
+        options = default_options(str(name))
+        given = dict(given or {})
+        allowed = set(COMMON_OPTIONS) | set(module.PARAMETERS)
+        for key in given:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; options: {', '.join(sorted(allowed))}"
+                raise InputError(f"config key 'measures.{name}.{key}': unknown option{hint}")
+        options.update(given)
+        params = effect_parameters(str(name), module.PARAMETERS, options)
+        out.append(Measure(str(name), module, options, params))
+    return sorted(out, key=lambda m: m.order)
+
+
+def _years(state: State) -> tuple[int, int, int]:
+    years = state.axis["year"].values
+    return int(years.min()), int(years.max()), int(state.pack.data.attrs.get("base_year", years.min()))
+
+
+def _path_share(measure: Measure, state: State, mask: xr.DataArray) -> np.ndarray:
+    """Coverage of each year from ``path`` (year -> amount in extent units) [1]."""
+    key = f"measures.{measure.name}.path"
+    path = measure.options.get("path")
+    if not isinstance(path, Mapping) or len(path) < 2:
+        raise InputError(f"config key '{key}': expected at least two 'year: amount' entries, got {path!r}")
+    units = measure.module.EXTENT.units
+    pts = []
+    for year, amount in path.items():
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            raise InputError(f"config key '{key}': '{year}' is not a year") from None
+        pts.append((y, _amount(amount, units, f"{key}.{year}")))
+    pts.sort()
+    _, _, base_year = _years(state)
+    total = _basis_total(measure, state, mask, key)
+    yrs = np.array([p[0] for p in pts], dtype=float)
+    vals = np.array([p[1] for p in pts], dtype=float)
+    axis_years = state.axis["year"].values.astype(float)
+    added = np.interp(axis_years, yrs, vals) - np.interp(base_year, yrs, vals)
+    share = np.clip(added / total, 0.0, None)
+    if (share > 1.0 + 1e-12).any():
+        raise InputError(
+            f"config key '{key}': the added {units} ({added.max():.4g}) exceed what the units in "
+            f"'where' can take ({total:.4g} {units}); coverage must stay within [0, 1]"
+        )
+    return share
+
+
+def _amount(value: Any, units: str, key: str) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(to_canonical(str(value), units))
+    except Exception as err:  # pint raises several types
+        raise InputError(f"config key '{key}': expected an amount in {units} units, got {value!r} ({err})") from None
+
+
+def _basis_total(measure: Measure, state: State, mask: xr.DataArray, key: str) -> float:
+    basis = getattr(measure.module, "basis", None)
+    if basis is None:
+        raise InputError(f"config key '{key}': measure '{measure.name}' takes a coverage share, not an amount")
+    total = float((basis(state) * mask).sum())
+    if total <= 0:
+        raise InputError(f"config key '{key}': the units in 'where' have nothing this measure can cover")
+    return total
+
+
+def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
+    """Implemented share of ``measure`` by scenario, step and unit [1].
+
+    Parameters
+    ----------
+    measure : Measure
+        The measure and its options.
+    state : sim.measures.State
+        Pack, time axis and drivers.
+    on : xarray.DataArray
+        0/1 over ``scenario``: whether the measure is on in each scenario.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``on × coverage(year) × where(unit)`` over ``(scenario, time, unit)``.
+    """
+    o = measure.options
+    name = measure.name
+    first, last, _ = _years(state)
+    mask = unit_mask(o.get("where", "all"), state, f"measures.{name}.where")
+    shape = o.get("ramp", "linear")
+    if shape not in RAMPS:
+        raise InputError(f"config key 'measures.{name}.ramp': expected one of {', '.join(RAMPS)}, got {shape!r}")
+    years = state.axis["year"].values
+    if shape == "path":
+        share = _path_share(measure, state, mask)
+    else:
+        start = _year(o.get("start_year"), f"measures.{name}.start_year", first, last)
+        target = _year(o.get("target_year"), f"measures.{name}.target_year", start, 9999)
+        if o.get("coverage") is not None:
+            coverage = check_number(f"measures.{name}.coverage", o["coverage"], 0.0, 1.0, " (a share)")
+        elif o.get("area") is not None:
+            key = f"measures.{name}.area"
+            amount = _amount(o["area"], measure.module.EXTENT.units, key)
+            coverage = amount / _basis_total(measure, state, mask, key)
+            if not 0.0 <= coverage <= 1.0:
+                raise InputError(
+                    f"config key '{key}': {o['area']} is {coverage:.3g} of what the units in 'where' can "
+                    "take; coverage must stay within [0, 1]"
+                )
+        else:
+            raise InputError(f"config key 'measures.{name}.coverage': give a coverage share (or 'area' or 'path')")
+        share = coverage * ramp(years, start, target, shape)
+    time_share = xr.DataArray(share, coords={"time": state.axis["time"]}, dims="time")
+    return (on * time_share * mask).transpose("scenario", "time", "unit")
+
+
+def _year(value: Any, key: str, low: int, high: int) -> int:
+    if value is None or int(value) != value:
+        raise InputError(f"config key '{key}': expected a year, got {value!r}")
+    if not low <= int(value) <= high:
+        raise InputError(f"config key '{key}': {int(value)} is outside the horizon {low}-{high}")
+    return int(value)
+
+
+def check_costs(measure: Measure) -> dict[str, float]:
+    """Capital cost [yuan per extent unit], O&M [yuan per extent unit per year], lifetime [a]."""
+    o, n = measure.options, measure.name
+    big = 1e12
+    return {
+        "capital_cost": check_number(f"measures.{n}.capital_cost", o.get("capital_cost"), 0.0, big, " >= 0"),
+        "om_cost": check_number(f"measures.{n}.om_cost", o.get("om_cost"), 0.0, big, " >= 0"),
+        "lifetime": _lifetime(o.get("lifetime"), f"measures.{n}.lifetime"),
+    }
+
+
+def _lifetime(value: Any, key: str) -> float:
+    x = check_number(key, value, 0.0, 1000.0, " of years > 0")
+    if x <= 0:
+        raise InputError(f"config key '{key}': expected a lifetime > 0 years, got {value!r}")
+    return x
+
+
+def apply_driver_changes(state: State, changes: Mapping[str, Mapping[str, xr.DataArray]], name: str) -> None:
+    """Replace drivers by a measure's changes (they may gain ``scenario`` and ``time``)."""
+    for model, variables in changes.items():
+        ds = state.drivers[model]
+        for var, da in variables.items():
+            if da.isnull().any() and not ds.get(var, da).isnull().any():
+                raise InputError(f"measure '{name}' produced missing values for driver '{var}' of '{model}'")
+            order = [d for d in ("time", "crop", "month", "unit") if d in da.dims]
+            ds = ds.assign({var: da.transpose(..., *order)})
+        state.drivers[model] = ds
+
+
+def apply_input_changes(state: State, changes: Mapping[str, xr.DataArray], name: str) -> None:
+    """Replace engine inputs by a measure's changes."""
+    assert state.inputs is not None
+    for var, da in changes.items():
+        if var not in state.inputs:
+            raise KeyError(f"measure '{name}' changes unknown engine input '{var}'")
+        core = [d for d in ("time", "unit", "sector", "link") if d in da.dims]
+        state.inputs = state.inputs.assign({var: da.transpose(..., *core)})
+
+
+def scenario_matrix(names: Sequence[str], rows: Sequence[Sequence[int]], labels: Sequence[str]) -> xr.DataArray:
+    """0/1 matrix ``on(scenario, measure)``."""
+    return xr.DataArray(
+        np.asarray(rows, dtype=float).reshape(len(labels), len(names)),
+        coords={"scenario": list(labels), "measure": list(names)},
+        dims=("scenario", "measure"),
+    )
