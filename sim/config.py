@@ -37,6 +37,18 @@ class ReportConfig:
 
 
 @dataclass
+class ComparisonConfig:
+    """How a scenario is compared with the baseline (``docs/configuration.md``)."""
+
+    scenario: str = "scenario"  #: label of the scenario with the measures on
+    discount_rate: float = 0.06  #: for the capital recovery factor [1/a]
+    attribution: str = "shapley"  #: "shapley" | "one_at_a_time" | "none"
+    max_shapley: int = 15  #: most measures for exact Shapley values (2^n runs)
+    chunk: int = 64  #: subsets run together in the attribution (memory ~ chunk x one run)
+    cap_counts_unconventional: bool = False  #: count reclaimed/harvested/other water against caps
+
+
+@dataclass
 class Config:
     """Top-level schema; the groups fill ``hydrology``, ``demand``, ``measures`` and ``report``."""
 
@@ -46,6 +58,7 @@ class Config:
     hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)
     demand: dict[str, Any] = field(default_factory=dict)  #: options of each demand model
     measures: dict[str, Any] = field(default_factory=dict)
+    comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
 
 

@@ -12,6 +12,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.accounting import account, check_mass_balance
+from sim.attribution import KINDS, annual_use, attribute
+from sim.caps import load_caps
+from sim.comparison import cap_status, cost_per_m3, costs, savings
 from sim.config import Config
 from sim.demand import load_model
 from sim.engine import run_network
@@ -19,7 +22,14 @@ from sim.errors import InputError
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
-from sim.scenario import Measure, apply_driver_changes, apply_input_changes, level
+from sim.scenario import (
+    Measure,
+    apply_driver_changes,
+    apply_input_changes,
+    configured_measures,
+    level,
+    scenario_matrix,
+)
 from sim.timeaxis import make_time_axis
 from sim.variables import annotate
 
@@ -166,6 +176,79 @@ def build_inputs(
     return state.inputs, diagnostics, extents
 
 
+def compare(
+    cfg: DictConfig,
+    pack: Pack,
+    measures: Sequence[Measure],
+    extents: Mapping[str, xr.DataArray],
+    bal: xr.Dataset,
+) -> xr.Dataset:
+    """Compute savings, costs and (unless ``comparison.attribution=none``) the attribution.
+
+    Returns
+    -------
+    xarray.Dataset
+        The variables of :func:`sim.comparison.savings`, :func:`sim.comparison.costs` and
+        :func:`sim.attribution.attribute`, plus ``cost_per_m3_withdrawal`` and
+        ``cost_per_m3_consumption`` (measure, year) [yuan/m3] on the Shapley savings (or the
+        one-at-a-time savings when the attribution is ``one_at_a_time``).
+    """
+    comp = cfg.comparison
+    label = str(comp.scenario)
+    out = savings(bal).merge(costs(measures, extents, label, float(comp.discount_rate)))
+    mode = str(comp.attribution)
+    if mode not in ("shapley", "one_at_a_time", "none"):
+        raise InputError(
+            f"config key 'comparison.attribution': expected shapley, one_at_a_time or none, got {mode!r}"
+        )
+    if mode == "none":
+        return out
+    if mode == "shapley" and len(measures) > int(comp.max_shapley):
+        raise InputError(
+            f"config key 'comparison.max_shapley': {len(measures)} measures need 2^{len(measures)} runs for exact "
+            f"Shapley values; raise the limit or set comparison.attribution=one_at_a_time"
+        )
+    if mode == "shapley":
+        att = attribute(cfg, pack, measures, build_inputs, chunk=int(comp.chunk))
+        by_measure = att["saving_shapley"]
+    else:
+        att = one_at_a_time(cfg, pack, measures)
+        by_measure = att["saving_one_at_a_time"]
+    total = by_measure.sum(("unit", "sector"))
+    out = out.merge(att)
+    out["cost_per_m3_withdrawal"] = cost_per_m3(out["measure_cost"], total.sel(kind="withdrawal", drop=True))
+    out["cost_per_m3_consumption"] = cost_per_m3(
+        out["measure_cost"], total.sel(kind="consumption", drop=True)
+    )
+    return out
+
+
+def one_at_a_time(cfg: DictConfig, pack: Pack, measures: Sequence[Measure]) -> xr.Dataset:
+    """Compute the savings of each measure alone and of all together (n + 2 scenarios, one run)."""
+    n = len(measures)
+    rows = [[0] * n] + [[int(i == j) for j in range(n)] for i in range(n)] + [[1] * n]
+    labels = ["none"] + [m.name for m in measures] + ["all"]
+    on = scenario_matrix([m.name for m in measures], rows, labels)
+    inputs, _, _ = build_inputs(cfg, pack, measures, on)
+    bal = account(inputs, run_network(inputs))
+    check_mass_balance(bal)
+    v = annual_use(bal.transpose("scenario", ...))
+    years = np.unique(bal.time.dt.year.values)
+    coords = {"kind": list(KINDS), "year": years, "unit": bal.unit.values, "sector": bal.sector.values}
+    dims = ("kind", "year", "unit", "sector")
+    oat = v[0] - v[1 : n + 1]
+    combined = v[0] - v[n + 1]
+    return xr.Dataset(
+        {
+            "saving_one_at_a_time": xr.DataArray(
+                oat, coords={"measure": labels[1 : n + 1], **coords}, dims=("measure", *dims)
+            ),
+            "saving_combined": xr.DataArray(combined, coords=coords, dims=dims),
+            "saving_interaction": xr.DataArray(combined - oat.sum(axis=0), coords=coords, dims=dims),
+        }
+    )
+
+
 def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:
     """Run water-sim for a configuration and return the balance Dataset.
 
@@ -190,7 +273,16 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     """
     cfg = _as_config(cfg)
     pack = load_pack(str(cfg.region))
-    inputs, diagnostics, _ = build_inputs(cfg, pack)
+    measures = configured_measures(cfg.measures)
+    comp = cfg.comparison
+    label = str(comp.scenario)
+    if measures and label == "baseline":
+        raise InputError("config key 'comparison.scenario': 'baseline' names the run without measures")
+    on = None
+    if measures:
+        n = len(measures)
+        on = scenario_matrix([m.name for m in measures], [[0] * n, [1] * n], ["baseline", label])
+    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on)
     raw = run_network(inputs)
     bal = account(inputs, raw)
     check_mass_balance(bal)
@@ -205,6 +297,9 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
         bal = bal.assign_coords(sector_group=("sector", pack.data["sector_group"].values.astype(str)))
     for name, da in diagnostics.items():
         bal[name] = da
+    bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
+    if measures:
+        bal = bal.merge(compare(cfg, pack, measures, extents, bal))
     bal = annotate(bal)
     bal.attrs.update(
         title=f"water-sim water balance: {pack.name}",

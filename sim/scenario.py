@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.errors import InputError
 from sim.measures import default_options, load_measure
 from sim.measures.base import COMMON_OPTIONS, RAMPS, State, check_number, effect_parameters, ramp, unit_mask
-from sim.units import to_canonical
+from sim.units import parse_amount
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Measure:
 
 
 def configured_measures(measures: Mapping[str, Any] | DictConfig | None) -> list[Measure]:
-    """The measures of ``cfg.measures``, with options checked, in the order they apply.
+    """Return the measures of ``cfg.measures``, options checked, in the order they apply.
 
     Parameters
     ----------
@@ -85,7 +85,9 @@ def configured_measures(measures: Mapping[str, Any] | DictConfig | None) -> list
         for key in given:
             if key not in allowed:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; options: {', '.join(sorted(allowed))}"
+                hint = (
+                    f"; did you mean '{close[0]}'?" if close else f"; options: {', '.join(sorted(allowed))}"
+                )
                 raise InputError(f"config key 'measures.{name}.{key}': unknown option{hint}")
         options.update(given)
         params = effect_parameters(str(name), module.PARAMETERS, options)
@@ -129,18 +131,20 @@ def _path_share(measure: Measure, state: State, mask: xr.DataArray) -> np.ndarra
 
 
 def _amount(value: Any, units: str, key: str) -> float:
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(to_canonical(str(value), units))
-    except Exception as err:  # pint raises several types
-        raise InputError(f"config key '{key}': expected an amount in {units} units, got {value!r} ({err})") from None
+        return parse_amount(value, units)
+    except ValueError as err:
+        raise InputError(
+            f"config key '{key}': expected an amount in {units} units, got {value!r} ({err})"
+        ) from None
 
 
 def _basis_total(measure: Measure, state: State, mask: xr.DataArray, key: str) -> float:
     basis = getattr(measure.module, "basis", None)
     if basis is None:
-        raise InputError(f"config key '{key}': measure '{measure.name}' takes a coverage share, not an amount")
+        raise InputError(
+            f"config key '{key}': measure '{measure.name}' takes a coverage share, not an amount"
+        )
     total = float((basis(state) * mask).sum())
     if total <= 0:
         raise InputError(f"config key '{key}': the units in 'where' have nothing this measure can cover")
@@ -148,7 +152,7 @@ def _basis_total(measure: Measure, state: State, mask: xr.DataArray, key: str) -
 
 
 def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
-    """Implemented share of ``measure`` by scenario, step and unit [1].
+    """Return the implemented share of ``measure`` by scenario, step and unit [1].
 
     Parameters
     ----------
@@ -170,7 +174,9 @@ def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
     mask = unit_mask(o.get("where", "all"), state, f"measures.{name}.where")
     shape = o.get("ramp", "linear")
     if shape not in RAMPS:
-        raise InputError(f"config key 'measures.{name}.ramp': expected one of {', '.join(RAMPS)}, got {shape!r}")
+        raise InputError(
+            f"config key 'measures.{name}.ramp': expected one of {', '.join(RAMPS)}, got {shape!r}"
+        )
     years = state.axis["year"].values
     if shape == "path":
         share = _path_share(measure, state, mask)
@@ -189,7 +195,9 @@ def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
                     "take; coverage must stay within [0, 1]"
                 )
         else:
-            raise InputError(f"config key 'measures.{name}.coverage': give a coverage share (or 'area' or 'path')")
+            raise InputError(
+                f"config key 'measures.{name}.coverage': give a coverage share (or 'area' or 'path')"
+            )
         share = coverage * ramp(years, start, target, shape)
     time_share = xr.DataArray(share, coords={"time": state.axis["time"]}, dims="time")
     return (on * time_share * mask).transpose("scenario", "time", "unit")
@@ -243,7 +251,9 @@ def apply_input_changes(state: State, changes: Mapping[str, xr.DataArray], name:
         state.inputs = state.inputs.assign({var: da.transpose(..., *core)})
 
 
-def scenario_matrix(names: Sequence[str], rows: Sequence[Sequence[int]], labels: Sequence[str]) -> xr.DataArray:
+def scenario_matrix(
+    names: Sequence[str], rows: Sequence[Sequence[int]], labels: Sequence[str]
+) -> xr.DataArray:
     """0/1 matrix ``on(scenario, measure)``."""
     return xr.DataArray(
         np.asarray(rows, dtype=float).reshape(len(labels), len(names)),

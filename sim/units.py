@@ -301,3 +301,47 @@ def product_factor(units_a: str, units_b: str, kind: str, name: str | None = Non
             f"(e.g. {_EXAMPLES[kind]})"
         )
     return float((q / target).to("dimensionless").magnitude)
+
+
+def convert(value: float, units: str, to: str) -> float:
+    """Convert ``value`` given in ``units`` to the unit string ``to`` (both pack unit strings).
+
+    Parameters
+    ----------
+    value : float
+        The number.
+    units, to : str
+        Unit strings such as ``"万亩"`` and ``"mu"``, or ``"亿m3/a"`` and ``"hm3/a"``.
+
+    Returns
+    -------
+    float
+        ``value`` expressed in ``to``.
+
+    Raises
+    ------
+    ValueError
+        If a string does not parse or the two are not the same kind of quantity.
+    """
+    ratio = parse_units(units) / parse_units(to)
+    try:
+        return float(value) * float(ratio.to("dimensionless").magnitude)
+    except pint.DimensionalityError:
+        raise ValueError(f"'{units}' cannot be converted to '{to}'") from None
+
+
+def parse_amount(text: str | float, to: str) -> float:
+    """Read an amount with its unit, e.g. ``"4585 万亩"``, in the unit ``to`` (a bare number is taken as ``to``).
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a number followed by a unit string, or the unit does not convert.
+    """
+    if isinstance(text, (int, float)):
+        return float(text)
+    m = re.match(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(.*)$", str(text))
+    if not m:
+        raise ValueError(f"'{text}' is not a number followed by a unit")
+    number, units = float(m.group(1)), m.group(2).strip() or to
+    return convert(number, units, to)

@@ -126,14 +126,20 @@ class State:
         data = self.pack.data
         if "sector_model" not in data:
             return []
-        return [str(s) for s, m in zip(data.sector.values, data["sector_model"].values, strict=True) if m == model]
+        return [
+            str(s) for s, m in zip(data.sector.values, data["sector_model"].values, strict=True) if m == model
+        ]
 
     def sectors_in_groups(self, groups: Sequence[str]) -> list[str]:
         """Sectors whose ``group`` (``sectors.csv``) is one of ``groups``."""
         data = self.pack.data
         if "sector_group" not in data:
             return []
-        return [str(s) for s, g in zip(data.sector.values, data["sector_group"].values, strict=True) if g in groups]
+        return [
+            str(s)
+            for s, g in zip(data.sector.values, data["sector_group"].values, strict=True)
+            if g in groups
+        ]
 
     def driver(self, model: str, name: str, default: float | None = None) -> xr.DataArray:
         """Return the current value of driver ``name`` of ``model`` (its spec default where absent)."""
@@ -150,7 +156,9 @@ class State:
             dims = ("crop", "unit") if spec.item == "crop" else ("unit",)
         else:
             dims = ("unit",)
-        return xr.DataArray(np.full([ds.sizes[d] for d in dims], float(default)), coords={d: ds[d] for d in dims})
+        return xr.DataArray(
+            np.full([ds.sizes[d] for d in dims], float(default)), coords={d: ds[d] for d in dims}
+        )
 
     def has_model(self, model: str) -> bool:
         """Whether some sector of the pack uses demand model ``model``."""
