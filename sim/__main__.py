@@ -45,19 +45,23 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     from sim.core import simulate
     from sim.io import annual_summary, write_csv, write_netcdf
     from sim.report_table import summary_table
+    from sim.savings_table import savings_frame, savings_text
 
     results = out_dir / "results.nc"
     if results.exists():
         raise InputError(f"{results}: already exists; water-sim never overwrites an earlier run")
     bal = simulate(cfg)
+    year = cfg.comparison.get("target_year")
     text = ""
     if cfg.report.print_table:
         text = summary_table(bal)
         targets = read_targets(Path(bal.attrs["pack_path"]))
         if targets is not None:
-            text += "\n\n" + format_comparison(compare_targets(bal, targets))
+            text += "\n\n" + format_comparison(compare_targets(bal.sel(scenario=["baseline"]), targets))
+        text += "\n\n" + savings_text(bal, year)
     if cfg.report.name == "summary":
         write_csv(annual_summary(bal), out_dir / "summary.csv")
+        write_csv(savings_frame(bal, year), out_dir / "savings.csv")
     write_netcdf(bal, results)
     if text:
         print(text)

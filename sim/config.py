@@ -46,6 +46,7 @@ class ComparisonConfig:
     max_shapley: int = 15  #: most measures for exact Shapley values (2^n runs)
     chunk: int = 64  #: subsets run together in the attribution (memory ~ chunk x one run)
     cap_counts_unconventional: bool = False  #: count reclaimed/harvested/other water against caps
+    target_year: int | None = None  #: year shown in savings.csv and the table (default: last)
 
 
 @dataclass
