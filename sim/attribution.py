@@ -26,8 +26,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import DictConfig
 
-from sim.accounting import account, check_mass_balance
-from sim.engine import run_network
+from sim.engine import as_batch_array_t, batch_dims, run_network
 from sim.errors import InputError
 from sim.scenario import Measure, scenario_matrix
 
@@ -49,6 +48,31 @@ def shapley_weights(n: int) -> np.ndarray:
     return np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
 
 
+def annual_use_raw(inputs: xr.Dataset, raw: xr.Dataset) -> np.ndarray:
+    """:func:`annual_use` straight from the engine's raw outputs (no full accounting).
+
+    ``consumption = Σ_source delivery × consumption_fraction`` as in
+    :mod:`sim.accounting`; the fraction may vary along ``scenario`` and ``time``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (member, kind, year, unit, sector) [hm3/a].
+    """
+    bdims = batch_dims(inputs)
+    sizes = {d: inputs.sizes[d] for d in bdims}
+    dv = raw["delivery"].transpose(*bdims, "time", "unit", "sector", "source")
+    src = [str(x) for x in dv.source.values]
+    arr = dv.values.reshape((-1, *dv.shape[len(bdims) :]))
+    conv = np.array([x in CONVENTIONAL for x in src])
+    w = arr[..., conv].sum(axis=-1)
+    cf = as_batch_array_t(inputs["consumption_fraction"], bdims, sizes, ("unit", "sector"))
+    c = arr.sum(axis=-1) * cf
+    years = inputs.time.dt.year.values
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    return np.stack([np.add.reduceat(w, starts, axis=1), np.add.reduceat(c, starts, axis=1)], axis=1)
+
+
 def annual_use(bal: xr.Dataset) -> np.ndarray:
     """Annual withdrawal (conventional sources) and consumption by member, year, unit, sector.
 
@@ -67,6 +91,53 @@ def annual_use(bal: xr.Dataset) -> np.ndarray:
     years = bal.time.dt.year.values
     starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
     return np.stack([np.add.reduceat(w, starts, axis=1), np.add.reduceat(c, starts, axis=1)], axis=1)
+
+
+class ShapleyAccumulator:
+    """Exact Shapley values of a vector-valued game, accumulated over blocks of subsets.
+
+    Parameters
+    ----------
+    n : int
+        Number of players (measures).
+
+    Notes
+    -----
+    :meth:`add` takes any block of subsets (0/1 rows) with their values ``v(S)``; after
+    every one of the ``2^n`` subsets was added once, :meth:`result` returns
+    ``φ_i = Σ_{S ∌ i} w(|S|) (v(S ∪ {i}) − v(S))``. Subset ``S`` contributes
+    ``+w(|S| − 1) v(S)`` to each ``i ∈ S`` and ``−w(|S|) v(S)`` to each ``i ∉ S``.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.w = shapley_weights(n)
+        self.phi: np.ndarray | None = None
+        self.seen = 0
+
+    def add(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Add the values ``(subset, ...)`` of the subsets ``rows`` (subset, player)."""
+        inside = np.asarray(rows, dtype=bool)
+        k = inside.sum(axis=1)
+        n = self.n
+        coef = np.where(
+            inside, self.w[np.clip(k - 1, 0, n - 1)][:, None], -self.w[np.clip(k, 0, n - 1)][:, None]
+        )
+        part = np.tensordot(coef, values, axes=(0, 0))
+        self.phi = part if self.phi is None else self.phi + part
+        self.seen += inside.shape[0]
+
+    def result(self) -> np.ndarray:
+        """Shapley values ``(player, ...)``.
+
+        Raises
+        ------
+        RuntimeError
+            If not exactly ``2^n`` subsets were added.
+        """
+        if self.phi is None or self.seen != 2**self.n:
+            raise RuntimeError(f"Shapley: {self.seen} subsets added, {2**self.n} needed")
+        return self.phi
 
 
 def attribute(
@@ -108,8 +179,7 @@ def attribute(
     names = [m.name for m in measures]
     rows = subsets(n)
     size = rows.sum(axis=1).astype(int)
-    w = shapley_weights(n)
-    phi = None
+    acc = ShapleyAccumulator(n)
     value_empty = value_full = None
     singles: dict[int, np.ndarray] = {}
     coords = None
@@ -118,28 +188,21 @@ def attribute(
         labels = [f"s{lo + i}" for i in range(block.shape[0])]
         on = scenario_matrix(names, block, labels)
         inputs, _, _ = build(cfg, pack, measures, on)
-        bal = account(inputs, run_network(inputs))
-        check_mass_balance(bal)
-        if "scenario" not in bal["delivery"].dims or bal["delivery"].dims[0] != "scenario":
-            bal = bal.transpose("scenario", ...)
-        v = annual_use(bal)  # (members, kind, year, unit, sector)
-        if v.shape[0] != block.shape[0]:
-            raise RuntimeError("attribution: one member per subset expected (no samples)")
+        if batch_dims(inputs) != ("scenario",):
+            raise RuntimeError(
+                f"attribution: expected the batch dim 'scenario' only, got {batch_dims(inputs)}"
+            )
+        v = annual_use_raw(inputs, run_network(inputs))  # (subset, kind, year, unit, sector)
         if coords is None:
-            years = np.unique(bal.time.dt.year.values)
+            years = np.unique(inputs.time.dt.year.values)
             coords = {
                 "kind": list(KINDS),
                 "year": years,
-                "unit": bal.unit.values,
-                "sector": bal.sector.values,
+                "unit": inputs.unit.values,
+                "sector": inputs.sector.values,
             }
-            phi = np.zeros((n, *v.shape[1:]))
         k = size[lo : lo + chunk]
-        inside = block.astype(bool)
-        # i in S: +w(|S| - 1); i not in S (then |S| <= n - 1): -w(|S|)
-        coef = np.where(inside, w[np.clip(k - 1, 0, n - 1)][:, None], -w[np.clip(k, 0, n - 1)][:, None])
-        # s(S) = v(∅) − v(S): accumulate −φ on use, flip the sign at the end
-        phi += np.tensordot(coef, v, axes=(0, 0))
+        acc.add(block, v)  # Shapley of the use v(S); the saving s(S) = v(∅) − v(S) flips its sign
         for j, kk in enumerate(k):
             if kk == 0:
                 value_empty = v[j]
@@ -150,8 +213,8 @@ def attribute(
         if progress is not None:
             progress(min(lo + chunk, rows.shape[0]), rows.shape[0])
         logger.debug("attribution: %d of %d subsets", min(lo + chunk, rows.shape[0]), rows.shape[0])
-    assert phi is not None and value_empty is not None and value_full is not None and coords is not None
-    shapley = -phi
+    assert value_empty is not None and value_full is not None and coords is not None
+    shapley = -acc.result()
     oat = np.stack([value_empty - singles[i] for i in range(n)])
     combined = value_empty - value_full
     dims = ("kind", "year", "unit", "sector")
