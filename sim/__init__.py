@@ -4,6 +4,7 @@ The public API is Hydra-free::
 
     import sim
     ds = sim.simulate({"region": "example"})
+    ds = sim.simulate(sim.compose(["scenario=action_plan"]))
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "simulate"]
+__all__ = ["__version__", "compose", "simulate"]
 
 
 def __getattr__(name: str) -> Any:
-    """Import ``simulate`` lazily, so ``import sim.agro`` stays light."""
+    """Import ``simulate`` and ``compose`` lazily, so ``import sim.agro`` stays light."""
     if name == "simulate":
         from sim.core import simulate
 
         return simulate
+    if name == "compose":
+        from sim.config import compose
+
+        return compose
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -38,9 +38,15 @@ KINDS = ("withdrawal", "consumption")
 
 
 def subsets(n: int) -> np.ndarray:
-    """All ``2^n`` subsets of ``n`` measures as a 0/1 matrix (subset, measure); row k = bits of k."""
+    """All ``2^n`` subsets of ``n`` measures as a 0/1 matrix (subset, measure).
+
+    Row ``k`` holds the bits of ``k`` with measure 0 as the most significant bit, so the
+    last measures (applied last, mostly to the engine inputs) change fastest from row to
+    row and a block of consecutive rows shares its first measures: the demand models run
+    once per distinct combination of those (:func:`sim.core.build_inputs`).
+    """
     k = np.arange(2**n, dtype=np.int64)[:, None]
-    return ((k >> np.arange(n, dtype=np.int64)) & 1).astype(float)
+    return ((k >> np.arange(n - 1, -1, -1, dtype=np.int64)) & 1).astype(float)
 
 
 def shapley_weights(n: int) -> np.ndarray:
@@ -145,7 +151,7 @@ def attribute(
     pack,
     measures: Sequence[Measure],
     build: Callable,
-    chunk: int = 64,
+    chunk: int = 256,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Compute the savings of each measure: one-at-a-time, exact Shapley, combined, interaction.

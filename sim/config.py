@@ -44,7 +44,7 @@ class ComparisonConfig:
     discount_rate: float = 0.06  #: for the capital recovery factor [1/a]
     attribution: str = "shapley"  #: "shapley" | "one_at_a_time" | "none"
     max_shapley: int = 15  #: most measures for exact Shapley values (2^n runs)
-    chunk: int = 64  #: subsets run together in the attribution (memory ~ chunk x one run)
+    chunk: int = 256  #: subsets run together in the attribution (memory ~ chunk x one run)
     cap_counts_unconventional: bool = False  #: count reclaimed/harvested/other water against caps
     target_year: int | None = None  #: year shown in savings.csv and the table (default: last)
 
@@ -72,3 +72,25 @@ def register() -> None:
 
 
 register()
+
+
+def compose(overrides: list[str] | None = None) -> Any:
+    """Compose the configuration as the command line would, without running anything.
+
+    Parameters
+    ----------
+    overrides : list of str, optional
+        Hydra overrides, e.g. ``["scenario=action_plan", "time.end=2035-12"]``.
+
+    Returns
+    -------
+    omegaconf.DictConfig
+        The composed configuration, ready for :func:`sim.simulate`.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from sim.confdir import conf_dir
+
+    with initialize_config_dir(str(conf_dir()), version_base="1.3"):
+        return hydra_compose("config", overrides=list(overrides or []))

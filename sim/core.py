@@ -162,10 +162,32 @@ def build_inputs(
             raise ValueError("build_inputs: measures need the on(scenario, measure) matrix")
         for m in measures:
             levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True))
-        for m in measures:
-            if hasattr(m.module, "drivers"):
-                apply_driver_changes(state, m.module.drivers(state, levels[m.name], m.params), m.name)
+    # the demand side runs once per distinct combination of the measures that change
+    # drivers (the attribution's subsets share most of them), then spreads to scenarios
+    dmeas = [m for m in measures if hasattr(m.module, "drivers")]
+    inverse = None
+    if dmeas:
+        assert on is not None
+        cols = on.sel(measure=[m.name for m in dmeas]).values
+        uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+        variants = scenario_matrix([m.name for m in dmeas], uniq, [f"v{i}" for i in range(len(uniq))])
+        for m in dmeas:
+            lv = level(m, state, variants.sel(measure=m.name, drop=True))
+            apply_driver_changes(state, m.module.drivers(state, lv, m.params), m.name)
     inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers)
+    if inverse is not None:
+        assert on is not None
+        labels = on.scenario.values
+
+        def to_scenarios(x):
+            if "scenario" not in x.dims:
+                return x
+            return x.isel(scenario=inverse).assign_coords(scenario=labels)
+
+        inputs = to_scenarios(inputs)
+        diagnostics = {k: to_scenarios(v) for k, v in diagnostics.items()}
+        state.drivers = {k: to_scenarios(v) for k, v in state.drivers.items()}
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
     state.inputs, state.diagnostics = inputs, diagnostics

@@ -9,6 +9,8 @@ measure, costs), ``total`` (combined saving, interaction, shortage and overdraft
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import xarray as xr
 
@@ -16,7 +18,7 @@ HM3_PER_YI = 100.0  # 1 亿m3 = 100 hm3
 
 
 def target_year(bal: xr.Dataset, year: int | None = None) -> int:
-    """The year the comparison is shown for: ``year``, or the last of the run."""
+    """Return the year the comparison is shown for: ``year``, or the last of the run."""
     years = sorted({int(y) for y in bal.time.dt.year.values})
     if year is None:
         return years[-1]
@@ -160,7 +162,7 @@ def savings_text(bal: xr.Dataset, year: int | None = None) -> str:
             f"{get('total', scn, 'consumption_saving') / HM3_PER_YI:>12.3f}"
         )
         inter = get("total", scn, "withdrawal_interaction")
-        if inter == inter:
+        if not math.isnan(inter):
             lines.append(f"  {'interaction (W)':<24}{inter / HM3_PER_YI:>11.3f}")
         lines.append(
             f"  shortage change {get('total', scn, 'shortage_change') / HM3_PER_YI:+.3f}, "

@@ -130,7 +130,9 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
             MODEL, driver(MODEL, DRIVERS, drivers, "value_added_growth"), "value_added_growth", dy
         )
     ).transpose(..., "time", "unit")
-    fresh = (intensity * (1.0 - decline) ** dy * (1.0 - current) / (1.0 - base)).transpose(..., "time", "unit")
+    fresh = (intensity * (1.0 - decline) ** dy * (1.0 - current) / (1.0 - base)).transpose(
+        ..., "time", "unit"
+    )
     per_step = axis["days_in_step"] / axis["days_in_year"]
     return xr.Dataset(
         {

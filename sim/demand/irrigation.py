@@ -13,7 +13,9 @@ For unit *u*, crop *c* and calendar month *m* (a 365-day climatological year):
   field only (as CROPWAT does for part months);
 * ``need = max(0, ETc − Peff)``; the season's ``soil_storage`` [mm] is spread over the
   crop's months in proportion to ``need``, so ``net = need · max(0, 1 − S / Σ_m need)``,
-  times ``(1 + over_irrigation)`` [mm/month];
+  times ``(1 + over_irrigation)`` [mm/month] (``over_irrigation > −1``; it may be negative
+  where a water-saving measure removes over-use that a calibrated pack holds implicitly in
+  its efficiencies and soil storage);
 * ``gross = net / (conveyance · field)`` with ``field = 1 / Σ_k share_k / eff_k`` and
   ``conveyance = lined · conveyance_lined + (1 − lined) · conveyance_unlined``;
 * ``requirement = Σ_c gross · area_c · (1 + area_growth)^(y − base_year)`` plus the yearly
@@ -118,7 +120,13 @@ DRIVERS: dict[str, DriverSpec] = {
     "soil_storage": DriverSpec(
         MODEL, "mm", 0.0, "soil-water contribution per season, spread over the crop's months by net need"
     ),
-    "over_irrigation": DriverSpec(MODEL, "1", 0.0, "share applied beyond the net requirement"),
+    "over_irrigation": DriverSpec(
+        MODEL,
+        "1",
+        0.0,
+        "share applied beyond the net requirement (> -1; negative where a measure removes over-use "
+        "that the calibrated quotas hold implicitly)",
+    ),
     "leaching_area": DriverSpec(MODEL, "ha", 0.0, "area given a salt-leaching (autumn) irrigation"),
     "leaching_depth": DriverSpec(MODEL, "mm", 0.0, "gross leaching depth per year over the leaching area"),
     "area_growth": DriverSpec(MODEL, "1/a", 0.0, "annual growth of irrigated (and leaching) areas"),
@@ -432,8 +440,9 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     Raises
     ------
     InputError
-        (a ``ValueError``) on missing or invalid drivers, crop data, climate or options;
-        the message names the variable and the unit or crop.
+        (a ``ValueError``) on missing or invalid drivers (e.g. a negative area, soil
+        storage or leaching driver, or ``over_irrigation <= -1``), crop data, climate or
+        options; the message names the variable and the unit or crop.
     """
     base_year = get_base_year(MODEL, options)
     leaching_months = option_months(MODEL, options, "leaching_months", [10, 11])
@@ -446,7 +455,11 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         for name in ("soil_storage", "over_irrigation", "leaching_area", "leaching_depth")
     }
     for name, da in scalars.items():
-        check(MODEL, da, name, da < 0, "is negative")
+        if name == "over_irrigation":
+            # negative: a measure removed over-use that the calibrated quotas hold implicitly
+            check(MODEL, da, name, da <= -1, "must be above -1")
+        else:
+            check(MODEL, da, name, da < 0, "is negative")
     conveyance, field = efficiencies(drivers)
     euc = conveyance * field
 

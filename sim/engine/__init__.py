@@ -125,7 +125,10 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
 
     reservoir_dead = b("reservoir_dead_storage", "unit")
     gw_allow = as_batch_array_t(
-        inputs["groundwater_sustainable_yield"] + inputs["groundwater_allowed_overdraft"], bdims, sizes, ("unit",)
+        inputs["groundwater_sustainable_yield"] + inputs["groundwater_allowed_overdraft"],
+        bdims,
+        sizes,
+        ("unit",),
     )
     nat = b("runoff", "time", "unit") + b("boundary_inflow", "time", "unit")
     used = sorted({int(v) for v in rank_src.ravel() if v >= 0}) or [0]

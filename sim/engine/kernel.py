@@ -596,7 +596,9 @@ def _member(
         if year_start[ti]:
             gw_used[:] = 0.0
             tr_used[:] = 0.0
-        _params_at(ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t)
+        _params_at(
+            ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t
+        )
         for li in range(nl):
             lcap_t[li] = lcap_b[ti, li]
         for u in range(n):

@@ -295,10 +295,10 @@ def effect_parameters(name: str, params: Mapping[str, Param], options: Mapping[s
 def blend(old: xr.DataArray, new: xr.DataArray | float, level: xr.DataArray) -> xr.DataArray:
     """``old + level · (new − old)``: the value where a share ``level`` of the unit is covered.
 
-    Exact at ``level = 0``: returns ``old`` bit for bit there, also where ``old`` or
-    ``new`` is infinite.
+    Exact at ``level = 0``: returns ``old`` bit for bit there; where ``new`` equals
+    ``old`` (also both infinite) it returns ``old`` at any level.
     """
-    return xr.where(level > 0, old + level * (new - old), old)
+    return xr.where((level > 0) & (new != old), old + level * (new - old), old)
 
 
 def change_with_time(da: xr.DataArray) -> xr.DataArray:
