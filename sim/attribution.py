@@ -146,6 +146,51 @@ class ShapleyAccumulator:
         return self.phi
 
 
+def components(pack) -> list[list[str]]:
+    """Return the connected parts of the network (units joined by links), in pack order."""
+    units = [str(u) for u in pack.data.unit.values]
+    parent = {u: u for u in units}
+
+    def root(u: str) -> str:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for f, t in zip(pack.data["link_from"].values, pack.data["link_to"].values, strict=True):
+        if str(t) in parent:
+            parent[root(str(f))] = root(str(t))
+    groups: dict[str, list[str]] = {}
+    for u in units:
+        groups.setdefault(root(u), []).append(u)
+    return list(groups.values())
+
+
+def relevant_measures(
+    cfg: DictConfig, pack, measures: Sequence[Measure], build: Callable
+) -> list[tuple[list[str], list[int]]]:
+    """Return each connected part of the network with the measures active in it.
+
+    Measures act unit by unit (``docs/measures.md``) and parts of the network share no
+    water, so the use of a part depends only on the measures in place there: the others
+    are null players of its game, and its Shapley values come from the ``2^m`` subsets of
+    its ``m`` relevant measures alone.
+    """
+    from sim.measures import State
+    from sim.scenario import level
+    from sim.timeaxis import make_time_axis
+
+    axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
+    state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
+    on = xr.DataArray(np.ones(1), coords={"scenario": ["all"]}, dims="scenario")
+    active = {m.name: (level(m, state, on) > 0).any(("scenario", "time")) for m in measures}
+    out = []
+    for part in components(pack):
+        rel = [j for j, m in enumerate(measures) if bool(active[m.name].sel(unit=part).any())]
+        out.append((part, rel))
+    return out
+
+
 def attribute(
     cfg: DictConfig,
     pack,
@@ -183,46 +228,68 @@ def attribute(
     if n == 0:
         raise InputError("attribution needs at least one measure")
     names = [m.name for m in measures]
-    rows = subsets(n)
-    size = rows.sum(axis=1).astype(int)
-    acc = ShapleyAccumulator(n)
-    value_empty = value_full = None
-    singles: dict[int, np.ndarray] = {}
-    coords = None
-    for lo in range(0, rows.shape[0], chunk):
-        block = rows[lo : lo + chunk]
-        labels = [f"s{lo + i}" for i in range(block.shape[0])]
-        on = scenario_matrix(names, block, labels)
-        inputs, _, _ = build(cfg, pack, measures, on)
-        if batch_dims(inputs) != ("scenario",):
-            raise RuntimeError(
-                f"attribution: expected the batch dim 'scenario' only, got {batch_dims(inputs)}"
-            )
-        v = annual_use_raw(inputs, run_network(inputs))  # (subset, kind, year, unit, sector)
-        if coords is None:
-            years = np.unique(inputs.time.dt.year.values)
-            coords = {
-                "kind": list(KINDS),
-                "year": years,
-                "unit": inputs.unit.values,
-                "sector": inputs.sector.values,
-            }
-        k = size[lo : lo + chunk]
-        acc.add(block, v)  # Shapley of the use v(S); the saving s(S) = v(∅) − v(S) flips its sign
-        for j, kk in enumerate(k):
-            if kk == 0:
-                value_empty = v[j]
-            elif kk == n:
-                value_full = v[j]
-            if kk == 1:
-                singles[int(np.argmax(block[j]))] = v[j]
-        if progress is not None:
-            progress(min(lo + chunk, rows.shape[0]), rows.shape[0])
-        logger.debug("attribution: %d of %d subsets", min(lo + chunk, rows.shape[0]), rows.shape[0])
-    assert value_empty is not None and value_full is not None and coords is not None
-    shapley = -acc.result()
-    oat = np.stack([value_empty - singles[i] for i in range(n)])
-    combined = value_empty - value_full
+    units_all = [str(u) for u in pack.data.unit.values]
+    parts = relevant_measures(cfg, pack, measures, build)
+    total = sum(2 ** len(r) for _, r in parts)
+    budget = chunk * len(units_all)  # unit-subsets per block: the memory of `chunk` whole-pack subsets
+    shapley = oat = empty = full = None
+    done = 0
+    for part_units, rel in parts:
+        m = len(rel)
+        idx = [units_all.index(u) for u in part_units]
+        rows = subsets(m)
+        size = rows.sum(axis=1).astype(int)
+        acc = ShapleyAccumulator(m) if m else None
+        singles: dict[int, np.ndarray] = {}
+        v_empty = v_full = None
+        step = max(1, budget // len(part_units))
+        for lo in range(0, rows.shape[0], step):
+            block = rows[lo : lo + step]
+            on_rows = np.zeros((block.shape[0], n))
+            on_rows[:, rel] = block
+            on = scenario_matrix(names, on_rows, [f"s{lo + i}" for i in range(block.shape[0])])
+            inputs, _, _ = build(cfg, pack, measures, on, units=part_units)
+            if "scenario" not in inputs.dims:  # nothing varies in this part
+                inputs = inputs.expand_dims(scenario=on.scenario.values)
+            if batch_dims(inputs) != ("scenario",):
+                raise RuntimeError(
+                    f"attribution: expected the batch dim 'scenario' only, got {batch_dims(inputs)}"
+                )
+            v = annual_use_raw(inputs, run_network(inputs))  # (subset, kind, year, unit, sector)
+            if shapley is None:
+                years = np.unique(inputs.time.dt.year.values)
+                shape = (len(KINDS), years.size, len(units_all), inputs.sizes["sector"])
+                shapley, oat = np.zeros((n, *shape)), np.zeros((n, *shape))
+                empty, full = np.zeros(shape), np.zeros(shape)
+                coords = {
+                    "kind": list(KINDS),
+                    "year": years,
+                    "unit": units_all,
+                    "sector": inputs.sector.values,
+                }
+            if acc is not None:
+                acc.add(block, v)  # Shapley of the use v(S); a saving s(S) = v(∅) − v(S) flips the sign
+            for j, kk in enumerate(size[lo : lo + step]):
+                if kk == 0:
+                    v_empty = v[j]
+                if kk == m:
+                    v_full = v[j]
+                if kk == 1:
+                    singles[int(np.argmax(block[j]))] = v[j]
+            done += block.shape[0]
+            if progress is not None:
+                progress(done, total)
+        assert v_empty is not None and v_full is not None and shapley is not None
+        empty[..., idx, :] = v_empty
+        full[..., idx, :] = v_full
+        if acc is not None:
+            phi = -acc.result()
+            for a, i in enumerate(rel):
+                shapley[i][..., idx, :] = phi[a]
+                oat[i][..., idx, :] = v_empty - singles[a]
+        logger.debug("attribution: units %s, %d measures, %d subsets", part_units, m, 2**m)
+    assert shapley is not None and oat is not None and empty is not None and full is not None
+    combined = empty - full
     dims = ("kind", "year", "unit", "sector")
     mcoords = {"measure": names, **coords}
     attrs = {"units": "hm3/a"}

@@ -123,6 +123,7 @@ def build_inputs(
     pack: Pack,
     measures: Sequence[Measure] = (),
     on: xr.DataArray | None = None,
+    units: Sequence[str] | None = None,
 ) -> tuple[xr.Dataset, dict[str, xr.DataArray], dict[str, xr.DataArray]]:
     """Per-step inputs of the run, the demand-model diagnostics and the measures' extents.
 
@@ -136,6 +137,10 @@ def build_inputs(
         The measures, in the order they apply (:func:`sim.scenario.configured_measures`).
     on : xarray.DataArray, optional
         0/1 matrix ``on(scenario, measure)``; the inputs then vary along ``scenario``.
+    units : sequence of str, optional
+        Build the inputs of these units only (a part of the network closed under its
+        links, see :meth:`sim.pack.Pack.select_units`). The measures' levels are still
+        worked out over the whole pack (a coverage path is shared by all units).
 
     Returns
     -------
@@ -154,7 +159,6 @@ def build_inputs(
         raise InputError(
             f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
         )
-    inputs = expand_inputs(pack.data, axis, pack.series)
     state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
     levels = {}
     if measures:
@@ -162,6 +166,11 @@ def build_inputs(
             raise ValueError("build_inputs: measures need the on(scenario, measure) matrix")
         for m in measures:
             levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True))
+    if units is not None:
+        pack = pack.select_units(list(units))
+        state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
+        levels = {k: v.sel(unit=list(units)) for k, v in levels.items()}
+    inputs = expand_inputs(pack.data, axis, pack.series)
     # the demand side runs once per distinct combination of the measures that change
     # drivers (the attribution's subsets share most of them), then spreads to scenarios
     dmeas = [m for m in measures if hasattr(m.module, "drivers")]
@@ -172,8 +181,10 @@ def build_inputs(
         uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
         inverse = np.asarray(inverse).ravel()
         variants = scenario_matrix([m.name for m in dmeas], uniq, [f"v{i}" for i in range(len(uniq))])
+        # each variant takes the levels of its first scenario row
+        first = np.array([int(np.flatnonzero(inverse == i)[0]) for i in range(len(uniq))])
         for m in dmeas:
-            lv = level(m, state, variants.sel(measure=m.name, drop=True))
+            lv = levels[m.name].isel(scenario=first).assign_coords(scenario=variants.scenario.values)
             apply_driver_changes(state, m.module.drivers(state, lv, m.params), m.name)
     inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers)
     if inverse is not None:

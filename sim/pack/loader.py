@@ -115,6 +115,33 @@ class Pack:
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
     drivers: dict[str, xr.Dataset] = field(default_factory=dict)
 
+    def select_units(self, units: list[str]) -> Pack:
+        """Return the same pack restricted to ``units`` and the links that leave them.
+
+        Used to run an independent part of the network on its own (the attribution runs
+        each connected component of the network separately). The units must be closed
+        under the links: no link may enter them from a unit left out.
+
+        Raises
+        ------
+        ValueError
+            If a kept unit receives a link from a unit that is not kept.
+        """
+        keep = set(units)
+        link_from = [str(u) for u in self.data["link_from"].values]
+        link_to = [str(u) for u in self.data["link_to"].values]
+        for f, t in zip(link_from, link_to, strict=True):
+            if t in keep and f not in keep:
+                raise ValueError(f"select_units: link {f} -> {t} enters the selection from outside")
+        links = [i for i, f in enumerate(link_from) if f in keep]
+        data = self.data.sel(unit=list(units)).isel(link=links)
+        drivers = {m: ds.sel(unit=list(units)) for m, ds in self.drivers.items()}
+        series = {}
+        for key, da in self.series.items():
+            inside = [u for u in units if u in set(map(str, da.unit.values))]
+            series[key] = da.sel(unit=inside)
+        return Pack(self.name, self.path, self.manifest, data, series, self.provenance, drivers)
+
 
 def builtin_dir() -> Path:
     """Folder holding the built-in packs (``sim/packs``).
