@@ -210,8 +210,8 @@ def attribute(
     measures : sequence of Measure
         The measures switched on (n ≤ ``cfg.comparison.max_shapley``).
     build : callable
-        ``build(cfg, pack, measures, on) -> (inputs, diagnostics, extents)``
-        (:func:`sim.core.build_inputs`).
+        ``build(cfg, pack, measures, on, units=, extents=, cache=) -> (inputs, diagnostics,
+        extents)`` (:func:`sim.core.build_inputs`).
     chunk : int
         Subsets run together (bounds memory: about ``chunk`` × one scenario's results).
     progress : callable, optional
@@ -234,6 +234,7 @@ def attribute(
     budget = chunk * len(units_all)  # unit-subsets per block: the memory of `chunk` whole-pack subsets
     shapley = oat = empty = full = None
     done = 0
+    cache: dict = {}
     for part_units, rel in parts:
         m = len(rel)
         idx = [units_all.index(u) for u in part_units]
@@ -248,7 +249,7 @@ def attribute(
             on_rows = np.zeros((block.shape[0], n))
             on_rows[:, rel] = block
             on = scenario_matrix(names, on_rows, [f"s{lo + i}" for i in range(block.shape[0])])
-            inputs, _, _ = build(cfg, pack, measures, on, units=part_units)
+            inputs, _, _ = build(cfg, pack, measures, on, units=part_units, extents=False, cache=cache)
             if "scenario" not in inputs.dims:  # nothing varies in this part
                 inputs = inputs.expand_dims(scenario=on.scenario.values)
             if batch_dims(inputs) != ("scenario",):

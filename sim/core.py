@@ -124,6 +124,8 @@ def build_inputs(
     measures: Sequence[Measure] = (),
     on: xr.DataArray | None = None,
     units: Sequence[str] | None = None,
+    extents: bool = True,
+    cache: dict | None = None,
 ) -> tuple[xr.Dataset, dict[str, xr.DataArray], dict[str, xr.DataArray]]:
     """Per-step inputs of the run, the demand-model diagnostics and the measures' extents.
 
@@ -141,6 +143,11 @@ def build_inputs(
         Build the inputs of these units only (a part of the network closed under its
         links, see :meth:`sim.pack.Pack.select_units`). The measures' levels are still
         worked out over the whole pack (a coverage path is shared by all units).
+    extents : bool
+        Also return the measures' extents (the attribution does not need them).
+    cache : dict, optional
+        Keeps the pack's own inputs (before any measure) between calls with the same
+        ``units``, e.g. across the blocks of the attribution.
 
     Returns
     -------
@@ -165,12 +172,17 @@ def build_inputs(
         if on is None:
             raise ValueError("build_inputs: measures need the on(scenario, measure) matrix")
         for m in measures:
-            levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True))
+            levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True), units)
     if units is not None:
         pack = pack.select_units(list(units))
         state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
-        levels = {k: v.sel(unit=list(units)) for k, v in levels.items()}
-    inputs = expand_inputs(pack.data, axis, pack.series)
+    key = ("expand_inputs", tuple(units) if units is not None else None)
+    if cache is not None and key in cache:
+        inputs = cache[key].copy()  # shallow: the variables replaced below stay this call's
+    else:
+        inputs = expand_inputs(pack.data, axis, pack.series)
+        if cache is not None:
+            cache[key] = inputs
     # the demand side runs once per distinct combination of the measures that change
     # drivers (the attribution's subsets share most of them), then spreads to scenarios
     dmeas = [m for m in measures if hasattr(m.module, "drivers")]
@@ -205,8 +217,8 @@ def build_inputs(
     for m in measures:
         if hasattr(m.module, "inputs"):
             apply_input_changes(state, m.module.inputs(state, levels[m.name], m.params), m.name)
-    extents = {m.name: m.module.extent(state, levels[m.name], m.params) for m in measures}
-    return state.inputs, diagnostics, extents
+    out = {m.name: m.module.extent(state, levels[m.name], m.params) for m in measures} if extents else {}
+    return state.inputs, diagnostics, out
 
 
 def compare(

@@ -151,7 +151,9 @@ def _basis_total(measure: Measure, state: State, mask: xr.DataArray, key: str) -
     return total
 
 
-def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
+def level(
+    measure: Measure, state: State, on: xr.DataArray, units: Sequence[str] | None = None
+) -> xr.DataArray:
     """Return the implemented share of ``measure`` by scenario, step and unit [1].
 
     Parameters
@@ -162,6 +164,9 @@ def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
         Pack, time axis and drivers.
     on : xarray.DataArray
         0/1 over ``scenario``: whether the measure is on in each scenario.
+    units : sequence of str, optional
+        Return the level of these units only (coverage is still worked out over the
+        whole pack).
 
     Returns
     -------
@@ -200,6 +205,8 @@ def level(measure: Measure, state: State, on: xr.DataArray) -> xr.DataArray:
             )
         share = coverage * ramp(years, start, target, shape)
     time_share = xr.DataArray(share, coords={"time": state.axis["time"]}, dims="time")
+    if units is not None:
+        mask = mask.sel(unit=list(units))
     return (on * time_share * mask).transpose("scenario", "time", "unit")
 
 
