@@ -48,8 +48,9 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     from sim.savings_table import savings_frame, savings_text
 
     results = out_dir / "results.nc"
-    if results.exists():
-        raise InputError(f"{results}: already exists; water-sim never overwrites an earlier run")
+    for path in (results, out_dir / "summary.csv", out_dir / "savings.csv"):
+        if path.exists():
+            raise InputError(f"{path}: already exists; water-sim never overwrites an earlier run")
     bal = simulate(cfg)
     year = cfg.comparison.get("target_year")
     text = ""
