@@ -53,21 +53,48 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
             raise InputError(f"{path}: already exists; water-sim never overwrites an earlier run")
     bal = simulate(cfg)
     year = cfg.comparison.get("target_year")
+    if "frequency" in bal.dims:
+        parts = [(float(f), bal.sel(frequency=f)) for f in bal.frequency.values]
+    else:
+        parts = [(None, bal)]
     text = ""
     if cfg.report.print_table:
-        text = summary_table(bal)
+        blocks = []
+        for f, sub in parts:
+            head = "" if f is None else f"=== design year P = {f:.0%} ({year_type(f)}) ===\n"
+            blocks.append(head + summary_table(sub) + "\n\n" + savings_text(sub, year))
         targets = read_targets(Path(bal.attrs["pack_path"]))
-        if targets is not None:
-            text += "\n\n" + format_comparison(compare_targets(bal.sel(scenario=["baseline"]), targets))
-        text += "\n\n" + savings_text(bal, year)
+        if targets is not None and cfg.hydrology.name == "mean":
+            blocks.insert(1, format_comparison(compare_targets(bal.sel(scenario=["baseline"]), targets)))
+        text = "\n\n".join(blocks)
     if cfg.report.name == "summary":
-        write_csv(annual_summary(bal), out_dir / "summary.csv")
-        write_csv(savings_frame(bal, year), out_dir / "savings.csv")
+        write_csv(_by_frequency(annual_summary, parts), out_dir / "summary.csv")
+        write_csv(_by_frequency(lambda b: savings_frame(b, year), parts), out_dir / "savings.csv")
     write_netcdf(bal, results)
     if text:
         print(text)
     print(f"results: {results}")
     return results
+
+
+def year_type(p: float) -> str:
+    """Name of the year type of guarantee rate ``p`` (SL 429-2008 practice)."""
+    names = {0.5: "normal year, 平水年", 0.75: "dry year, 枯水年", 0.95: "very dry year, 特枯水年"}
+    return names.get(round(p, 6), "design year")
+
+
+def _by_frequency(table, parts):
+    """Concatenate a table of each design year, with a ``frequency`` column when there are several."""
+    import pandas as pd
+
+    frames = []
+    for f, sub in parts:
+        frame = table(sub)
+        if f is not None:
+            frame = frame.drop(columns=["frequency"], errors="ignore")
+            frame.insert(0, "frequency", f)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 @hydra.main(version_base="1.3", config_path=_conf_dir(), config_name="config")

@@ -54,18 +54,25 @@ def shapley_weights(n: int) -> np.ndarray:
     return np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
 
 
-def annual_use_raw(inputs: xr.Dataset, raw: xr.Dataset) -> np.ndarray:
+def annual_use_raw(inputs: xr.Dataset, raw: xr.Dataset, bdims: Sequence[str] | None = None) -> np.ndarray:
     """:func:`annual_use` straight from the engine's raw outputs (no full accounting).
 
     ``consumption = Σ_source delivery × consumption_fraction`` as in
     :mod:`sim.accounting`; the fraction may vary along ``scenario`` and ``time``.
+
+    Parameters
+    ----------
+    inputs, raw : xarray.Dataset
+        Engine inputs and raw outputs.
+    bdims : sequence of str, optional
+        Order in which the batch dims are flattened into ``member`` (default: as found).
 
     Returns
     -------
     numpy.ndarray
         (member, kind, year, unit, sector) [hm3/a].
     """
-    bdims = batch_dims(inputs)
+    bdims = tuple(bdims) if bdims is not None else batch_dims(inputs)
     sizes = {d: inputs.sizes[d] for d in bdims}
     dv = raw["delivery"].transpose(*bdims, "time", "unit", "sector", "source")
     src = [str(x) for x in dv.source.values]
@@ -252,17 +259,23 @@ def attribute(
             inputs, _, _ = build(cfg, pack, measures, on, units=part_units, extents=False, cache=cache)
             if "scenario" not in inputs.dims:  # nothing varies in this part
                 inputs = inputs.expand_dims(scenario=on.scenario.values)
-            if batch_dims(inputs) != ("scenario",):
-                raise RuntimeError(
-                    f"attribution: expected the batch dim 'scenario' only, got {batch_dims(inputs)}"
-                )
-            v = annual_use_raw(inputs, run_network(inputs))  # (subset, kind, year, unit, sector)
+            # other batch dims (design years: frequency) become dims of the value
+            others = tuple(d for d in batch_dims(inputs) if d != "scenario")
+            v = annual_use_raw(inputs, run_network(inputs), ("scenario", *others))
+            v = v.reshape((block.shape[0], *[inputs.sizes[d] for d in others], *v.shape[1:]))
             if shapley is None:
                 years = np.unique(inputs.time.dt.year.values)
-                shape = (len(KINDS), years.size, len(units_all), inputs.sizes["sector"])
+                shape = (
+                    *[inputs.sizes[d] for d in others],
+                    len(KINDS),
+                    years.size,
+                    len(units_all),
+                    inputs.sizes["sector"],
+                )
                 shapley, oat = np.zeros((n, *shape)), np.zeros((n, *shape))
                 empty, full = np.zeros(shape), np.zeros(shape)
                 coords = {
+                    **{d: inputs[d].values for d in others},
                     "kind": list(KINDS),
                     "year": years,
                     "unit": units_all,
@@ -291,7 +304,7 @@ def attribute(
         logger.debug("attribution: units %s, %d measures, %d subsets", part_units, m, 2**m)
     assert shapley is not None and oat is not None and empty is not None and full is not None
     combined = empty - full
-    dims = ("kind", "year", "unit", "sector")
+    dims = tuple(coords)
     mcoords = {"measure": names, **coords}
     attrs = {"units": "hm3/a"}
     return xr.Dataset(

@@ -24,8 +24,9 @@ class TimeConfig:
 class HydrologyConfig:
     """How the hydrological inputs are built."""
 
-    name: str = "mean"  #: "mean": the pack's mean monthly values (and its series where given)
+    name: str = "mean"  #: "mean": the pack's mean values (and series); "design": design years
     runoff_factor: float = 1.0  #: multiplier on runoff and boundary inflow [1]
+    frequencies: list[float] = field(default_factory=list)  #: "design": guarantee rates P in (0, 1)
 
 
 @dataclass

@@ -12,13 +12,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
 from sim.accounting import account, check_mass_balance
-from sim.attribution import KINDS, annual_use, attribute
+from sim.attribution import KINDS, annual_use_raw, attribute
 from sim.caps import load_caps
 from sim.comparison import cap_status, cost_per_m3, costs, savings
 from sim.config import Config
 from sim.demand import load_model
-from sim.engine import run_network
+from sim.engine import batch_dims, run_network
 from sim.errors import InputError
+from sim.hydrology.design import check_frequencies, design_factors, scale_drivers, scale_inputs
+from sim.hydrology.statistics import load_statistics
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
@@ -160,13 +162,23 @@ def build_inputs(
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
-    if hyd.name != "mean":
-        raise InputError(f"config key 'hydrology.name': expected 'mean', got '{hyd.name}'")
+    if hyd.name not in ("mean", "design"):
+        raise InputError(f"config key 'hydrology.name': expected 'mean' or 'design', got '{hyd.name}'")
+    factors = None
+    if hyd.name == "design":
+        stats = load_statistics(pack)
+        if stats is None:
+            raise InputError(
+                f"config key 'hydrology': design years need the pack's hydrology.csv "
+                f"(Cv and Cs/Cv of precipitation and runoff); {pack.path} has none"
+            )
+        factors = design_factors(stats, check_frequencies(list(hyd.frequencies)))
     if not np.isfinite(hyd.runoff_factor) or hyd.runoff_factor < 0:
         raise InputError(
             f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
         )
-    state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
+    drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
+    state = State(pack=pack, axis=axis, drivers=drivers, baseline_drivers=pack.drivers)
     levels = {}
     if measures:
         if on is None:
@@ -175,7 +187,10 @@ def build_inputs(
             levels[m.name] = level(m, state, on.sel(measure=m.name, drop=True), units)
     if units is not None:
         pack = pack.select_units(list(units))
-        state = State(pack=pack, axis=axis, drivers=dict(pack.drivers), baseline_drivers=pack.drivers)
+        if factors is not None:
+            factors = factors.sel(unit=list(units))
+        drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
+        state = State(pack=pack, axis=axis, drivers=drivers, baseline_drivers=pack.drivers)
     key = ("expand_inputs", tuple(units) if units is not None else None)
     if cache is not None and key in cache:
         inputs = cache[key].copy()  # shallow: the variables replaced below stay this call's
@@ -213,6 +228,8 @@ def build_inputs(
         state.drivers = {k: to_scenarios(v) for k, v in state.drivers.items()}
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
+    if factors is not None:
+        inputs = scale_inputs(inputs, factors)
     state.inputs, state.diagnostics = inputs, diagnostics
     for m in measures:
         if hasattr(m.module, "inputs"):
@@ -275,12 +292,18 @@ def one_at_a_time(cfg: DictConfig, pack: Pack, measures: Sequence[Measure]) -> x
     labels = ["none"] + [m.name for m in measures] + ["all"]
     on = scenario_matrix([m.name for m in measures], rows, labels)
     inputs, _, _ = build_inputs(cfg, pack, measures, on)
-    bal = account(inputs, run_network(inputs))
-    check_mass_balance(bal)
-    v = annual_use(bal.transpose("scenario", ...))
-    years = np.unique(bal.time.dt.year.values)
-    coords = {"kind": list(KINDS), "year": years, "unit": bal.unit.values, "sector": bal.sector.values}
-    dims = ("kind", "year", "unit", "sector")
+    others = tuple(d for d in batch_dims(inputs) if d != "scenario")
+    v = annual_use_raw(inputs, run_network(inputs), ("scenario", *others))
+    v = v.reshape((len(labels), *[inputs.sizes[d] for d in others], *v.shape[1:]))
+    years = np.unique(inputs.time.dt.year.values)
+    coords = {
+        **{d: inputs[d].values for d in others},
+        "kind": list(KINDS),
+        "year": years,
+        "unit": inputs.unit.values,
+        "sector": inputs.sector.values,
+    }
+    dims = tuple(coords)
     oat = v[0] - v[1 : n + 1]
     combined = v[0] - v[n + 1]
     return xr.Dataset(
@@ -334,7 +357,9 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     for dim, labels in (("sample", [0]), ("scenario", ["baseline"])):
         if dim not in bal.dims:
             bal = bal.expand_dims({dim: labels})
-    bal = bal.transpose("scenario", "sample", "time", ...)
+    bal = bal.transpose(
+        "scenario", "sample", *(["frequency"] if "frequency" in bal.dims else []), "time", ...
+    )
     for coord in ("basin", "league", "unit_name"):
         if coord in pack.data.coords:
             bal = bal.assign_coords({coord: ("unit", pack.data[coord].values)})

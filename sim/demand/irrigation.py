@@ -130,6 +130,12 @@ DRIVERS: dict[str, DriverSpec] = {
     "leaching_area": DriverSpec(MODEL, "ha", 0.0, "area given a salt-leaching (autumn) irrigation"),
     "leaching_depth": DriverSpec(MODEL, "mm", 0.0, "gross leaching depth per year over the leaching area"),
     "area_growth": DriverSpec(MODEL, "1/a", 0.0, "annual growth of irrigated (and leaching) areas"),
+    "et0_factor": DriverSpec(
+        MODEL,
+        "1",
+        1.0,
+        "multiplier on the reference ET of the climate (a design year or climate delta sets it)",
+    ),
     "loss_consumed_share": DriverSpec(
         MODEL,
         "1",
@@ -248,7 +254,7 @@ def _climate(drivers: xr.Dataset, name: str, units: Sequence) -> xr.DataArray:
         raise InputError(
             f"{MODEL}: climate '{name.removeprefix('climate_')}' must cover months 1..12"
         ) from err
-    return da.transpose("month", "unit")
+    return da.transpose(..., "month", "unit")
 
 
 def reference_et(drivers: xr.Dataset, units: Sequence) -> xr.DataArray:
@@ -473,12 +479,16 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         coords={"crop": kc.crop, "month": _MONTHS, "unit": units},
     )
     if active:
-        et0.loc[{"unit": active}] = reference_et(drivers, active).values
+        # precipitation and the ET0 factor may vary along batch dims (design years, samples)
+        factor = driver(MODEL, DRIVERS, drivers, "et0_factor").sel(unit=active)
+        check(MODEL, factor, "et0_factor", factor < 0, "is negative")
+        et0_active = reference_et(drivers, active) * factor
         peff = _effective_rain(drivers, active, options)
         month_days = xr.DataArray(_MONTH_DAYS, coords={"month": _MONTHS})
-        etc = kc * et0.sel(unit=active)
+        etc = kc * et0_active
         need_active = (etc - peff * crop_days / month_days).clip(min=0.0)
-        need.loc[{"unit": active}] = need_active.transpose("crop", "month", "unit").values
+        et0 = et0_active.reindex(unit=units).transpose(..., "month", "unit")
+        need = need_active.reindex(unit=units, fill_value=0.0).transpose(..., "crop", "month", "unit")
     season = need.sum("month")
 
     # to time steps: soil storage, over-irrigation, efficiencies and areas may vary along
