@@ -51,6 +51,16 @@ class ComparisonConfig:
 
 
 @dataclass
+class RiskConfig:
+    """Risk diagnosis of every run (``docs/hydrology.md``)."""
+
+    diagnose: bool = True  #: shortage type and supply capacity (two extra engine cases)
+    demand_multiplier: float = 10.0  #: requirement factor for the supply capacity [1]
+    resource_share: float = 0.9  #: share of the shortage left with unlimited works for "resource" [1]
+    tolerance: float = 1e-3  #: shortage below tolerance x requirement counts as none [1]
+
+
+@dataclass
 class Config:
     """Top-level schema; the groups fill ``hydrology``, ``demand``, ``measures`` and ``report``."""
 
@@ -61,6 +71,7 @@ class Config:
     demand: dict[str, Any] = field(default_factory=dict)  #: options of each demand model
     measures: dict[str, Any] = field(default_factory=dict)
     comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
 
 

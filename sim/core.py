@@ -17,6 +17,7 @@ from sim.caps import load_caps
 from sim.comparison import cap_status, cost_per_m3, costs, savings
 from sim.config import Config
 from sim.demand import load_model
+from sim.diagnosis import diagnose
 from sim.engine import batch_dims, run_network
 from sim.errors import InputError
 from sim.hydrology.design import check_frequencies, design_factors, scale_drivers, scale_inputs
@@ -24,6 +25,7 @@ from sim.hydrology.statistics import load_statistics
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
+from sim.risk import risk_dataset
 from sim.scenario import (
     Measure,
     apply_driver_changes,
@@ -366,6 +368,23 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     if "sector_group" in pack.data:
         bal = bal.assign_coords(sector_group=("sector", pack.data["sector_group"].values.astype(str)))
     for name, da in diagnostics.items():
+        bal[name] = da
+    risk = cfg.risk
+    if risk.diagnose:
+        if not risk.demand_multiplier > 1:
+            raise InputError(
+                f"config key 'risk.demand_multiplier': expected a number > 1, got {risk.demand_multiplier}"
+            )
+        for key in ("resource_share", "tolerance"):
+            if not 0 <= float(risk[key]) <= 1:
+                raise InputError(f"config key 'risk.{key}': expected a number in [0, 1], got {risk[key]}")
+        diag = diagnose(
+            inputs, bal, float(risk.demand_multiplier), float(risk.resource_share), float(risk.tolerance)
+        )
+        for name, da in diag.data_vars.items():
+            missing = {d: bal[d].values for d in ("scenario", "sample") if d not in da.dims}
+            bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
+    for name, da in risk_dataset(bal).data_vars.items():
         bal[name] = da
     bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
     if measures:

@@ -186,4 +186,15 @@ def savings_text(bal: xr.Dataset, year: int | None = None) -> str:
         lines.append("  none")
     for _, r in short.head(5).iterrows():
         lines.append(f"  {r['name']:<32}{r.value / HM3_PER_YI:>8.3f}")
+    if "shortage_type" in bal:
+        from sim.diagnosis import TYPES
+
+        kinds = bal["shortage_type"].isel(scenario=-1).max("sample")
+        groups = {
+            t: [str(u) for u, k in zip(bal.unit.values, kinds.values, strict=True) if TYPES[int(k)] == t]
+            for t in TYPES[1:]
+        }
+        lines.append(f"shortage types over the run ({bal.scenario.values[-1]}; docs/hydrology.md)")
+        for t, units in groups.items():
+            lines.append(f"  {t:<12} {', '.join(units) if units else '-'}")
     return "\n".join(lines)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import xarray as xr
 
+from sim.risk import RISK_VARIABLES
+
 _HM3 = "hm3"
 
 #: name -> (units, long_name)
@@ -36,6 +38,29 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "link_flow": (_HM3, "flow in the link per step"),
     "link_spill": (_HM3, "flow above the link capacity, leaving the region, per step"),
     "mass_balance_residual": (_HM3, "inflows minus outflows minus storage change per step"),
+    # caps (pack caps.csv), annual
+    "cap_limit": ("hm3/a", "use cap (total use may not exceed it)"),
+    "cap_use": ("hm3/a", "use counted against the cap"),
+    "cap_met": ("1", "1 where use stays under the cap"),
+    # comparison with the baseline (runs with measures), annual
+    "withdrawal_saving": ("hm3/a", "withdrawal saving against the baseline (conventional sources)"),
+    "consumption_saving": ("hm3/a", "consumption (real) saving against the baseline"),
+    "shortage_change": ("hm3/a", "change in shortage against the baseline"),
+    "overdraft_change": ("hm3/a", "change in groundwater overdraft against the baseline"),
+    "saving_one_at_a_time": ("hm3/a", "saving of the measure alone (baseline minus measure-only use)"),
+    "saving_shapley": ("hm3/a", "Shapley value of the measure in the combined saving"),
+    "saving_combined": ("hm3/a", "saving of all measures together"),
+    "saving_interaction": ("hm3/a", "combined saving minus the sum of one-at-a-time savings"),
+    "measure_extent": ("1", "extent of the measure, in the unit of its coord extent_units"),
+    "measure_cost": ("yuan/a", "annualised cost: capital x CRF + O&M"),
+    "cost_per_m3_withdrawal": ("yuan/m3", "annualised cost per m3 of withdrawal saved"),
+    "cost_per_m3_consumption": ("yuan/m3", "annualised cost per m3 of consumption saved"),
+    # diagnosis (sim.diagnosis)
+    "shortage_unlimited_works": ("hm3/a", "shortage with every engineering capacity lifted (resource limit)"),
+    "supply_capacity": ("hm3/a", "deliverable volume under the current works (requirements x risk.demand_multiplier)"),
+    "shortage_type": ("1", "shortage type over the run: 0 none, 1 engineering, 2 resource, 3 mixed"),
+    # risk metrics (sim.risk)
+    **RISK_VARIABLES,
 }
 
 
@@ -55,7 +80,10 @@ def annotate(ds: xr.Dataset) -> xr.Dataset:
     for name, (units, long_name) in VARIABLES.items():
         if name in ds:
             attrs = {"units": units, "long_name": long_name}
-            if not name.endswith("_storage") and name != "reclaimed_pool":
+            stock = name.endswith("_storage") or name.startswith("cumulative_") or name == "reclaimed_pool"
+            if "time" in ds[name].dims and not stock:
                 attrs["cell_methods"] = "time: sum"
+            elif "year" in ds[name].dims and units == "hm3/a":
+                attrs["cell_methods"] = "year: sum"
             ds[name].attrs.update(attrs)
     return ds

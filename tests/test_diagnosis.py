@@ -1,0 +1,75 @@
+"""Shortage type and supply capacity by hand on four independent one-sector units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_allocation_lp import make_inputs, run
+
+from sim.core import simulate
+from sim.diagnosis import TYPES, diagnose
+from sim.errors import InputError
+
+INF = np.inf
+
+
+def _four_units():
+    # per step: runoff, requirement, surface intake capacity
+    #   ok:   10, 5, inf -> no shortage
+    #   eng:  10, 5, 3   -> short 2; with unlimited works 0              (engineering)
+    #   res:   2, 5, inf -> short 3; with unlimited works still 3        (resource)
+    #   mix:   4, 5, 3   -> short 2; with unlimited works 1 (half of it) (mixed)
+    runoff = [10.0, 10.0, 2.0, 4.0]
+    req = [5.0, 5.0, 5.0, 5.0]
+    cap = [INF, 3.0, INF, 3.0]
+    n = 12
+    return make_inputs(
+        ["ok", "eng", "res", "mix"],
+        ["s"],
+        [1],
+        [["surface"]],
+        links=[(u, "outlet", 1.0) for u in ("ok", "eng", "res", "mix")],
+        n_steps=n,
+        runoff=np.tile(runoff, (n, 1)),
+        requirement=np.tile(np.array(req)[:, None], (n, 1, 1)),
+        surface_capacity=np.tile(cap, (n, 1)),
+        consumption_fraction=1.0,
+    )
+
+
+def test_shortage_types_and_supply_capacity_by_hand():
+    inputs = _four_units()
+    _, bal = run(inputs)
+    d = diagnose(inputs, bal, demand_multiplier=10.0, resource_share=0.9, tolerance=1e-3)
+    kinds = {str(u): TYPES[int(v)] for u, v in zip(d.unit.values, d["shortage_type"].values, strict=True)}
+    assert kinds == {"ok": "none", "eng": "engineering", "res": "resource", "mix": "mixed"}
+    res = d["shortage_unlimited_works"].sum("year")
+    assert res.sel(unit="eng").item() == pytest.approx(0.0, abs=1e-9)
+    assert res.sel(unit="res").item() == pytest.approx(3.0 * 12)
+    assert res.sel(unit="mix").item() == pytest.approx(1.0 * 12)
+    # supply capacity with requirements x 10: all the runoff, up to the intake capacity
+    cap = d["supply_capacity"].sum("year")
+    assert cap.sel(unit="ok").item() == pytest.approx(10.0 * 12)
+    assert cap.sel(unit="eng").item() == pytest.approx(3.0 * 12)
+    assert cap.sel(unit="res").item() == pytest.approx(2.0 * 12)
+    assert cap.sel(unit="mix").item() == pytest.approx(3.0 * 12)
+
+
+def test_resource_share_moves_the_line_between_resource_and_mixed():
+    inputs = _four_units()
+    _, bal = run(inputs)
+    # the mixed unit keeps half its shortage with unlimited works: resource at a share of 0.5
+    d = diagnose(inputs, bal, resource_share=0.5)
+    assert TYPES[int(d["shortage_type"].sel(unit="mix"))] == "resource"
+
+
+def test_simulate_reports_the_diagnosis_and_checks_its_keys():
+    ds = simulate({"region": "tests/data/measures_pack", "time": {"start": "2020-01", "end": "2020-12"}})
+    assert ds["shortage_type"].dims == ("scenario", "sample", "unit")
+    assert ds["supply_capacity"].dims == ("scenario", "sample", "year", "unit")
+    # supply capacity is at least what was delivered
+    delivered = ds["delivery"].sum(("time", "sector", "source"))
+    assert bool((ds["supply_capacity"].sum("year") >= delivered - 1e-9).all())
+    with pytest.raises(InputError, match=r"config key 'risk.demand_multiplier'"):
+        simulate({"region": "tests/data/measures_pack", "time": {"start": "2020-01", "end": "2020-12"},
+                  "risk": {"demand_multiplier": 0.5}})  # fmt: skip
