@@ -24,9 +24,17 @@ class TimeConfig:
 class HydrologyConfig:
     """How the hydrological inputs are built."""
 
-    name: str = "mean"  #: "mean": the pack's mean values (and series); "design": design years
+    name: str = "mean"  #: "mean" (pack means and series), "design" (design years), "stochastic"
     runoff_factor: float = 1.0  #: multiplier on runoff and boundary inflow [1]
     frequencies: list[float] = field(default_factory=list)  #: "design": guarantee rates P in (0, 1)
+    n_samples: int = 100  #: "stochastic": number of samples
+    seed: int = 0  #: "stochastic": seed of the random generator
+    correlation: float | None = None  #: "stochastic": one-factor spatial correlation (null: the pack's)
+    ar1: float | None = None  #: "stochastic": lag-1 correlation between years (null: the pack's)
+    precip_runoff_corr: float = 0.9  #: "stochastic": correlation of precipitation and runoff [1]
+    delta_precipitation: float = 0.0  #: climate change: precipitation change [%]
+    delta_temperature: float = 0.0  #: climate change: temperature change [degC] (ET0 follows)
+    delta_runoff: float = 0.0  #: climate change: runoff and inflow change [%]
 
 
 @dataclass

@@ -20,8 +20,11 @@ from sim.demand import load_model
 from sim.diagnosis import diagnose
 from sim.engine import batch_dims, run_network
 from sim.errors import InputError
+from sim.hydrology import climate
+from sim.hydrology.climate import check_deltas
 from sim.hydrology.design import check_frequencies, design_factors, scale_drivers, scale_inputs
-from sim.hydrology.statistics import load_statistics
+from sim.hydrology.statistics import load_correlation, load_statistics
+from sim.hydrology.stochastic import annual_factors
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
@@ -122,6 +125,45 @@ def apply_demand_models(
     return inputs, diagnostics
 
 
+def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Dataset | None:
+    """Multipliers of the pack's mean hydrology for ``hydrology.name`` (None for ``mean``).
+
+    Returns
+    -------
+    xarray.Dataset or None
+        ``design``: over (frequency, unit); ``stochastic``: over (sample, year, unit) [1]
+        (variables of :func:`sim.hydrology.design.design_factors`).
+    """
+    if hyd.name not in ("mean", "design", "stochastic"):
+        raise InputError(
+            f"config key 'hydrology.name': expected 'mean', 'design' or 'stochastic', got '{hyd.name}'"
+        )
+    if hyd.name == "mean":
+        return None
+    stats = load_statistics(pack)
+    if stats is None:
+        raise InputError(
+            f"config key 'hydrology': {hyd.name} hydrology needs the pack's hydrology.csv "
+            f"(Cv and Cs/Cv of precipitation and runoff); {pack.path} has none"
+        )
+    if hyd.name == "design":
+        return design_factors(stats, check_frequencies(list(hyd.frequencies)))
+    correlation = hyd.correlation
+    if correlation is None:
+        matrix = load_correlation(pack)
+        correlation = matrix if matrix is not None else float(stats["precipitation_correlation"].mean())
+    ar1 = hyd.ar1 if hyd.ar1 is not None else float(stats["precipitation_ar1"].mean())
+    years = np.unique(axis["year"].values)
+    return annual_factors(
+        stats, years, hyd.n_samples, hyd.seed, correlation, float(ar1), float(hyd.precip_runoff_corr)
+    )
+
+
+def _hydrology_drivers(pack: Pack, factors: xr.Dataset | None, deltas: tuple[float, float, float]) -> dict:
+    drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
+    return climate.apply_to_drivers(drivers, deltas[0], deltas[1])
+
+
 def build_inputs(
     cfg: DictConfig,
     pack: Pack,
@@ -164,22 +206,13 @@ def build_inputs(
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
-    if hyd.name not in ("mean", "design"):
-        raise InputError(f"config key 'hydrology.name': expected 'mean' or 'design', got '{hyd.name}'")
-    factors = None
-    if hyd.name == "design":
-        stats = load_statistics(pack)
-        if stats is None:
-            raise InputError(
-                f"config key 'hydrology': design years need the pack's hydrology.csv "
-                f"(Cv and Cs/Cv of precipitation and runoff); {pack.path} has none"
-            )
-        factors = design_factors(stats, check_frequencies(list(hyd.frequencies)))
+    factors = hydrology_factors(hyd, pack, axis)
+    deltas = check_deltas(hyd.delta_precipitation, hyd.delta_temperature, hyd.delta_runoff)
     if not np.isfinite(hyd.runoff_factor) or hyd.runoff_factor < 0:
         raise InputError(
             f"config key 'hydrology.runoff_factor': expected a number >= 0, got {hyd.runoff_factor}"
         )
-    drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
+    drivers = _hydrology_drivers(pack, factors, deltas)
     state = State(pack=pack, axis=axis, drivers=drivers, baseline_drivers=pack.drivers)
     levels = {}
     if measures:
@@ -191,8 +224,12 @@ def build_inputs(
         pack = pack.select_units(list(units))
         if factors is not None:
             factors = factors.sel(unit=list(units))
-        drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
-        state = State(pack=pack, axis=axis, drivers=drivers, baseline_drivers=pack.drivers)
+        state = State(
+            pack=pack,
+            axis=axis,
+            drivers=_hydrology_drivers(pack, factors, deltas),
+            baseline_drivers=pack.drivers,
+        )
     key = ("expand_inputs", tuple(units) if units is not None else None)
     if cache is not None and key in cache:
         inputs = cache[key].copy()  # shallow: the variables replaced below stay this call's
@@ -231,7 +268,9 @@ def build_inputs(
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
     if factors is not None:
-        inputs = scale_inputs(inputs, factors)
+        per_step = factors.sel(year=axis["year"]).drop_vars("year") if "year" in factors.dims else factors
+        inputs = scale_inputs(inputs, per_step)
+    inputs = climate.apply_to_inputs(inputs, deltas[0], deltas[2])
     state.inputs, state.diagnostics = inputs, diagnostics
     for m in measures:
         if hasattr(m.module, "inputs"):
@@ -384,9 +423,9 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
         for name, da in diag.data_vars.items():
             missing = {d: bal[d].values for d in ("scenario", "sample") if d not in da.dims}
             bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
+    bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
     for name, da in risk_dataset(bal).data_vars.items():
         bal[name] = da
-    bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
     if measures:
         bal = bal.merge(compare(cfg, pack, measures, extents, bal))
     bal = annotate(bal)

@@ -57,7 +57,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "cost_per_m3_consumption": ("yuan/m3", "annualised cost per m3 of consumption saved"),
     # diagnosis (sim.diagnosis)
     "shortage_unlimited_works": ("hm3/a", "shortage with every engineering capacity lifted (resource limit)"),
-    "supply_capacity": ("hm3/a", "deliverable volume under the current works (requirements x risk.demand_multiplier)"),
+    "supply_capacity": (
+        "hm3/a",
+        "deliverable volume under the current works (requirements x risk.demand_multiplier)",
+    ),
     "shortage_type": ("1", "shortage type over the run: 0 none, 1 engineering, 2 resource, 3 mixed"),
     # risk metrics (sim.risk)
     **RISK_VARIABLES,

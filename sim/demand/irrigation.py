@@ -497,7 +497,11 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     growth = growth_factor(MODEL, driver(MODEL, DRIVERS, drivers, "area_growth"), "area_growth", dy)
     frac = axis["days_in_step"] / axis["days_in_month"]
     month = axis["month"]
-    need_t = need.sel(month=month).drop_vars("month")
+    if "year" in need.dims:  # climate that varies from year to year (stochastic hydrology)
+        need_t = need.sel(year=axis["year"], month=month).drop_vars(["year", "month"])
+        season = season.sel(year=axis["year"]).drop_vars("year")
+    else:
+        need_t = need.sel(month=month).drop_vars("month")
     keep = (1.0 - scalars["soil_storage"] / season.where(season > 0)).clip(min=0.0).fillna(0.0)
     net_mm = need_t * keep * (1.0 + scalars["over_irrigation"])
     crop_net = (net_mm * area).sum("crop") * _MM_HA_TO_HM3 * growth * frac

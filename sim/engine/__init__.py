@@ -150,7 +150,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         b("reservoir_capacity", "unit"), reservoir_dead, b("reservoir_initial_storage", "unit"),
         b("groundwater_capacity", "time", "unit"), b("groundwater_recharge", "time", "unit"),
         b("groundwater_sustainable_yield", "unit"), gw_allow, b("groundwater_storage", "unit"),
-        b("transfer_step_max", "time", "unit"), b("transfer_annual_cap", "unit"),
+        b("transfer_step_max", "time", "unit"), bt("transfer_annual_cap", "unit"),
         bt("reclaimed_reuse_fraction", "unit"), b("reclaimed_capacity", "time", "unit"),
         np.zeros((1, len(units))),
         b("harvested", "time", "unit"), b("other", "time", "unit"),

@@ -577,6 +577,7 @@ def _member(
     rww_t = np.empty((n, ns))
     gwa_t = np.empty(n)
     reuse_t = np.empty(n)
+    tra_t = np.empty(n)
     od_b = o_deliv[b]
     olf_b = o_lflow[b]
     ols_b = o_lspill[b]
@@ -597,8 +598,9 @@ def _member(
             gw_used[:] = 0.0
             tr_used[:] = 0.0
         _params_at(
-            ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t
-        )
+            ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, tra_b,
+            cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t, tra_t,
+        )  # fmt: skip
         for li in range(nl):
             lcap_t[li] = lcap_b[ti, li]
         for u in range(n):
@@ -617,7 +619,7 @@ def _member(
             stage_src, stage_rank, rank_src,
             req_t, cons_t, rriv_t, rgw_t, rww_t,
             nat_t, scap_t, rcap_b, rdead_b, gwc_t, gwr_t, gwy_b, gwa_t,
-            trs_t, tra_b, reuse_t, rcc_t, hrv_t, oth_t,
+            trs_t, tra_t, reuse_t, rcc_t, hrv_t, oth_t,
             res_s, gw_s, gw_used, tr_used, pool,
             rank_slot, od_b, olf_b, ols_b, uo_b, ti,
             ws_f, lin, flags, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
@@ -625,7 +627,9 @@ def _member(
 
 
 @njit(cache=True)
-def _params_at(ti, cons, rriv, rgw, rww, gwa, reuse, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t):
+def _params_at(
+    ti, cons, rriv, rgw, rww, gwa, reuse, tra, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t, tra_t
+):
     """Copy the step-``ti`` values of the parameters that may vary in time into work arrays.
 
     Each parameter has a time axis of length ``nt`` or 1 (constant); a constant one is
@@ -640,11 +644,12 @@ def _params_at(ti, cons, rriv, rgw, rww, gwa, reuse, cons_t, rriv_t, rgw_t, rww_
                 rriv_t[u, s] = rriv[i1, u, s]
                 rgw_t[u, s] = rgw[i2, u, s]
                 rww_t[u, s] = rww[i3, u, s]
-    if ti == 0 or gwa.shape[0] > 1 or reuse.shape[0] > 1:
-        j0, j1 = _ib(gwa, ti), _ib(reuse, ti)
+    if ti == 0 or gwa.shape[0] > 1 or reuse.shape[0] > 1 or tra.shape[0] > 1:
+        j0, j1, j2 = _ib(gwa, ti), _ib(reuse, ti), _ib(tra, ti)
         for u in range(n):
             gwa_t[u] = gwa[j0, u]
             reuse_t[u] = reuse[j1, u]
+            tra_t[u] = tra[j2, u]
 
 
 @njit(cache=True)
@@ -678,8 +683,9 @@ def run_kernel(nbatch, *args):
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
     (batch, unit[, sector]). The sector fractions ``cons, rriv, rgw, rww`` (batch, time,
-    unit, sector) and the annual groundwater limit ``gw_allow`` and reuse fraction
-    ``reuse`` (batch, time, unit) have a time axis of length ``nt`` or 1 (constant). All volumes are in hm3 per step. Batch members run
+    unit, sector), the annual groundwater limit ``gw_allow``, the reuse fraction
+    ``reuse`` and the annual transfer quota ``tr_annual`` (batch, time, unit) have a time
+    axis of length ``nt`` or 1 (constant); the annual limits in force are those of the step. All volumes are in hm3 per step. Batch members run
     one after another here; :func:`run_kernel_parallel` runs them in parallel (numba
     ``prange``). Each member has its own state and work arrays.
 

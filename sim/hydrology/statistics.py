@@ -5,7 +5,9 @@
 ======================  ===============  ==========================================================
 variable                parameter        meaning
 ======================  ===============  ==========================================================
-``precipitation``       ``cv``, ``cs_cv``  annual precipitation: coefficient of variation, Cs / Cv
+``precipitation``       ``cv``, ``cs_cv``  annual precipitation: coefficient of variation, Cs / Cv;
+                        ``correlation``  one-factor correlation between units (stochastic) [1]
+                        ``ar1``          lag-1 correlation between years (stochastic) [1]
 ``runoff``              ``cv``, ``cs_cv``  annual local runoff
 ``inflow``              ``cv``, ``cs_cv``  annual boundary inflow (from outside the region)
 ``recharge``            ``elasticity``   relative change of groundwater recharge per relative
@@ -41,7 +43,12 @@ _COLUMNS = ("unit", "variable", "parameter", "value", "units", "year", "status",
 _STATUS = ("sourced", "derived", "estimate", "calibrated")
 #: variable -> {parameter: (default, low, high)}; NaN default = required when the table is used
 PARAMETERS: dict[str, dict[str, tuple[float, float, float]]] = {
-    "precipitation": {"cv": (math.nan, 0.0, 5.0), "cs_cv": (2.0, -10.0, 10.0)},
+    "precipitation": {
+        "cv": (math.nan, 0.0, 5.0),
+        "cs_cv": (2.0, -10.0, 10.0),
+        "correlation": (0.0, 0.0, 1.0),
+        "ar1": (0.0, -0.99, 0.99),
+    },
     "runoff": {"cv": (math.nan, 0.0, 5.0), "cs_cv": (2.0, -10.0, 10.0)},
     "inflow": {"cv": (0.0, 0.0, 5.0), "cs_cv": (2.0, -10.0, 10.0)},
     "recharge": {"elasticity": (1.0, -5.0, 5.0)},
@@ -120,3 +127,54 @@ def load_statistics(pack) -> xr.Dataset | None:
                 raise InputError(f"{path}: no {var} {par} for unit '{u}' (give a '*' row or one per unit)")
             out[key] = xr.DataArray(arr, coords={"unit": pack.data.unit.values}, dims="unit")
     return xr.Dataset(out)
+
+
+def load_correlation(pack) -> xr.DataArray | None:
+    """Read the pack's optional ``correlation.csv``: a unit × unit correlation matrix [1].
+
+    The header is ``unit`` followed by the unit ids; each row starts with a unit id.
+
+    Returns
+    -------
+    xarray.DataArray or None
+        Over ``(unit, unit2)``; None when the pack has no ``correlation.csv``.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, row and column for an unknown unit or a value that is not
+        a number in [-1, 1]. Symmetry, the unit diagonal and positive semi-definiteness are
+        checked where the matrix is used (:func:`sim.hydrology.stochastic.annual_factors`).
+    """
+    path = pack.path / "correlation.csv"
+    if not path.is_file():
+        return None
+    units = [str(u) for u in pack.data.unit.values]
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header = [c.strip() for c in rows[0]]
+    for j, u in enumerate(header[1:], start=2):
+        if u not in units:
+            raise InputError(f"{path}, row 1, column {j}: no unit '{u}' in the pack")
+    if sorted(header[1:]) != sorted(units):
+        raise InputError(f"{path}, row 1: the columns must list every unit of the pack once")
+    m = np.full((len(units), len(units)), np.nan)
+    for i, row in enumerate(rows[1:], start=2):
+        u = row[0].strip()
+        if u not in units:
+            raise InputError(f"{path}, row {i}, column 'unit': no unit '{u}' in the pack")
+        for j, cell in enumerate(row[1:], start=2):
+            try:
+                x = float(cell)
+            except ValueError:
+                raise InputError(
+                    f"{path}, row {i}, column '{header[j - 1]}': expected a number, got {cell!r}"
+                ) from None
+            if not -1.0 <= x <= 1.0:
+                raise InputError(
+                    f"{path}, row {i}, column '{header[j - 1]}': a correlation lies in [-1, 1], got {x:g}"
+                )
+            m[units.index(u), units.index(header[j - 1])] = x
+    if np.isnan(m).any():
+        raise InputError(f"{path}: every unit needs a row with a value for every unit")
+    return xr.DataArray(m, dims=("unit", "unit2"), coords={"unit": units, "unit2": units})
