@@ -107,7 +107,7 @@ def test_design_years_need_the_table(tmp_path):
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
     (pack / "hydrology.csv").unlink()
-    with pytest.raises(InputError, match=r"design years need the pack's hydrology.csv"):
+    with pytest.raises(InputError, match=r"design hydrology needs the pack.s hydrology.csv"):
         simulate({"region": str(pack), "time": TIME, "hydrology": DESIGN})
 
 
