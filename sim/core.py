@@ -53,7 +53,9 @@ def _as_config(cfg: Config | DictConfig | Mapping[str, Any] | None) -> DictConfi
     try:
         return OmegaConf.merge(base, cfg)
     except Exception as err:  # omegaconf raises several types for bad keys/values
-        raise InputError(f"config: {str(err).splitlines()[0]}") from err
+        key = getattr(err, "full_key", None)
+        where = f"config key '{key}'" if key else "config"
+        raise InputError(f"{where}: {str(err).splitlines()[0]}") from err
 
 
 def apply_demand_models(

@@ -1,0 +1,100 @@
+"""hydrology=stochastic and climate deltas through the whole model (on the measures pack)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.core import _as_config, build_inputs, simulate
+from sim.errors import InputError
+from sim.hydrology.statistics import load_statistics
+from sim.hydrology.stochastic import annual_factors
+from sim.pack import load_pack
+
+PACK = "tests/data/measures_pack"
+TIME = {"start": "2020-01", "end": "2022-12"}
+STOCH = {"name": "stochastic", "n_samples": 8, "seed": 3, "correlation": 0.5, "ar1": 0.2}
+
+
+def test_samples_scale_each_year_by_its_own_factor():
+    cfg = _as_config({"region": PACK, "time": TIME, "hydrology": STOCH})
+    pack = load_pack(PACK)
+    inputs, _, _ = build_inputs(cfg, pack)
+    plain, _, _ = build_inputs(_as_config({"region": PACK, "time": TIME}), pack)
+    f = annual_factors(load_statistics(pack), [2020, 2021, 2022], 8, 3, 0.5, 0.2, 0.9)
+    # runoff of sample 5, unit b, July 2021 = mean July runoff x that year's factor
+    t = np.flatnonzero((inputs.time.dt.year == 2021).values & (inputs.time.dt.month == 7).values)[0]
+    got = float(inputs["runoff"].sel(sample=5, unit="b").isel(time=t))
+    want = float(plain["runoff"].sel(unit="b").isel(time=t)) * float(
+        f["runoff"].sel(sample=5, unit="b", year=2021)
+    )
+    assert got == pytest.approx(want, rel=1e-12)
+    # the irrigation requirement of a sample rises in its dry years (less effective rain)
+    irr = inputs["requirement"].sel(sector="irrigation").groupby("time.year").sum().sum("unit")
+    kp = f["precipitation"].mean("unit")
+    corr = np.corrcoef(irr.values.ravel(), kp.transpose(*irr.dims).values.ravel())[0, 1]
+    assert corr < -0.5
+
+
+def test_stochastic_runs_are_reproducible_and_differ_by_seed():
+    a = simulate({"region": PACK, "time": TIME, "hydrology": STOCH})
+    b = simulate({"region": PACK, "time": TIME, "hydrology": STOCH})
+    c = simulate({"region": PACK, "time": TIME, "hydrology": {**STOCH, "seed": 4}})
+    assert a.sizes["sample"] == 8
+    np.testing.assert_array_equal(a["delivery"].values, b["delivery"].values)
+    assert not np.array_equal(a["runoff"].values, c["runoff"].values)
+    assert "cap_exceedance" not in a  # the measures pack has no caps
+
+
+def test_temperature_delta_raises_et0_and_irrigation():
+    base = simulate({"region": PACK, "time": TIME})
+    warm = simulate({"region": PACK, "time": TIME, "hydrology": {"delta_temperature": 2.0}})
+    et0_b = base["irrigation_et0"].sum("month")
+    et0_w = warm["irrigation_et0"].sum("month")
+    assert bool((et0_w > et0_b).all())
+    # the ET0 method itself (Hargreaves here) on the shifted temperatures: same numbers
+    from sim.agro import monthly_et0
+
+    tmax = np.array([-5, 0, 8, 17, 24, 28, 30, 28, 22, 14, 4, -3], dtype=float)
+    tmin = np.array([-18, -14, -6, 2, 9, 14, 17, 15, 8, 0, -8, -15], dtype=float)
+    want = monthly_et0(tmax + 2.0, tmin + 2.0, 40.5, year=2001)
+    np.testing.assert_allclose(warm["irrigation_et0"].sel(unit="a").squeeze().values, want, rtol=1e-9)
+    # Hargreaves: ET0 ∝ (T + 17.8) sqrt(tmax - tmin): +2 °C raises a July of mean 23.5 °C by ~5 %
+    ratio = float(et0_w.sel(unit="a").squeeze() / et0_b.sel(unit="a").squeeze())
+    assert 1.03 < ratio < 1.12
+    irr = lambda ds: float(ds["requirement"].sel(sector="irrigation").sum())
+    assert irr(warm) > irr(base)
+
+
+def test_precipitation_and_runoff_deltas():
+    base = simulate({"region": PACK, "time": TIME})
+    dry = simulate(
+        {"region": PACK, "time": TIME, "hydrology": {"delta_precipitation": -20.0, "delta_runoff": -30.0}}
+    )
+    np.testing.assert_allclose(dry["runoff"].values, 0.7 * base["runoff"].values, rtol=1e-12)
+    np.testing.assert_allclose(
+        dry["groundwater_recharge"].values, 0.8 * base["groundwater_recharge"].values, rtol=1e-12
+    )
+    assert float(dry["requirement"].sel(sector="irrigation").sum()) > float(
+        base["requirement"].sel(sector="irrigation").sum()
+    )
+
+
+@pytest.mark.parametrize(
+    ("hyd", "match"),
+    [
+        ({**STOCH, "n_samples": 0}, r"n_samples"),
+        ({**STOCH, "ar1": 1.0}, r"hydrology.ar1"),
+        ({**STOCH, "correlation": 1.5}, r"correlation"),
+        ({"delta_precipitation": -100.0}, r"hydrology.delta_precipitation"),
+        ({"name": "wet"}, r"hydrology.name': expected 'mean', 'design' or 'stochastic'"),
+    ],
+)
+def test_bad_stochastic_options(hyd, match):
+    with pytest.raises(InputError, match=match):
+        simulate({"region": PACK, "time": TIME, "hydrology": hyd})
+
+
+def test_a_seed_that_is_not_an_integer_is_refused():
+    with pytest.raises(InputError, match=r"seed"):
+        simulate({"region": PACK, "time": TIME, "hydrology": {**STOCH, "seed": 1.5}})
