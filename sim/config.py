@@ -24,7 +24,7 @@ class TimeConfig:
 class HydrologyConfig:
     """How the hydrological inputs are built."""
 
-    name: str = "mean"  #: "mean" (pack means and series), "design" (design years), "stochastic"
+    name: str = "mean"  #: mean | design | stochastic | water_year | series (docs/hydrology.md)
     runoff_factor: float = 1.0  #: multiplier on runoff and boundary inflow [1]
     frequencies: list[float] = field(default_factory=list)  #: "design": guarantee rates P in (0, 1)
     n_samples: int = 100  #: "stochastic": number of samples
@@ -35,6 +35,9 @@ class HydrologyConfig:
     delta_precipitation: float = 0.0  #: climate change: precipitation change [%]
     delta_temperature: float = 0.0  #: climate change: temperature change [degC] (ET0 follows)
     delta_runoff: float = 0.0  #: climate change: runoff and inflow change [%]
+    year_types: dict[str, float] = field(default_factory=dict)  #: "water_year": multiplier of each type
+    sequence: list[str] = field(default_factory=list)  #: "water_year": year type of each year
+    file: str | None = None  #: "series": CSV of annual factors (year, unit, variable, factor)
 
 
 @dataclass

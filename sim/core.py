@@ -23,6 +23,7 @@ from sim.errors import InputError
 from sim.hydrology import climate
 from sim.hydrology.climate import check_deltas
 from sim.hydrology.design import check_frequencies, design_factors, scale_drivers, scale_inputs
+from sim.hydrology.sequences import series_factors, water_year_factors
 from sim.hydrology.statistics import load_correlation, load_statistics
 from sim.hydrology.stochastic import annual_factors
 from sim.inputs import expand_inputs
@@ -133,16 +134,25 @@ def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Datas
     Returns
     -------
     xarray.Dataset or None
-        ``design``: over (frequency, unit); ``stochastic``: over (sample, year, unit) [1]
-        (variables of :func:`sim.hydrology.design.design_factors`).
+        ``design``: over (frequency, unit); ``stochastic``: over (sample, year, unit);
+        ``water_year`` and ``series``: over (year, unit) [1] (the variables of
+        :func:`sim.hydrology.design.design_factors`).
     """
-    if hyd.name not in ("mean", "design", "stochastic"):
-        raise InputError(
-            f"config key 'hydrology.name': expected 'mean', 'design' or 'stochastic', got '{hyd.name}'"
-        )
+    names = ("mean", "design", "stochastic", "water_year", "series")
+    if hyd.name not in names:
+        raise InputError(f"config key 'hydrology.name': expected one of {', '.join(names)}, got '{hyd.name}'")
     if hyd.name == "mean":
         return None
     stats = load_statistics(pack)
+    units = [str(u) for u in pack.data.unit.values]
+    years = [int(y) for y in np.unique(axis["year"].values)]
+    if hyd.name == "water_year":
+        types = dict(hyd.year_types) if hyd.year_types else {}
+        return water_year_factors(units, years, types, list(hyd.sequence), stats)
+    if hyd.name == "series":
+        if not hyd.file:
+            raise InputError("config key 'hydrology.file': give the CSV of annual factors")
+        return series_factors(str(hyd.file), units, years, stats)
     if stats is None:
         raise InputError(
             f"config key 'hydrology': {hyd.name} hydrology needs the pack's hydrology.csv "

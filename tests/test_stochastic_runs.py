@@ -87,7 +87,7 @@ def test_precipitation_and_runoff_deltas():
         ({**STOCH, "ar1": 1.0}, r"hydrology.ar1"),
         ({**STOCH, "correlation": 1.5}, r"correlation"),
         ({"delta_precipitation": -100.0}, r"hydrology.delta_precipitation"),
-        ({"name": "wet"}, r"hydrology.name': expected 'mean', 'design' or 'stochastic'"),
+        ({"name": "wet"}, r"hydrology.name': expected one of mean, design, stochastic, water_year, series"),
     ],
 )
 def test_bad_stochastic_options(hyd, match):
@@ -98,3 +98,44 @@ def test_bad_stochastic_options(hyd, match):
 def test_a_seed_that_is_not_an_integer_is_refused():
     with pytest.raises(InputError, match=r"seed"):
         simulate({"region": PACK, "time": TIME, "hydrology": {**STOCH, "seed": 1.5}})
+
+
+def test_water_years_scale_each_year_by_its_type():
+    hyd = {"name": "water_year", "year_types": {"dry": 0.5, "normal": 1.0}, "sequence": ["normal", "dry"]}
+    cfg = _as_config({"region": PACK, "time": TIME, "hydrology": hyd})
+    pack = load_pack(PACK)
+    inputs, _, _ = build_inputs(cfg, pack)
+    plain, _, _ = build_inputs(_as_config({"region": PACK, "time": TIME}), pack)
+    year = inputs.time.dt.year
+    ratio = (inputs["runoff"] / plain["runoff"]).groupby(year).mean(...)
+    # 2020 normal, 2021 dry, 2022 normal again (the sequence repeats)
+    assert ratio.values == pytest.approx([1.0, 0.5, 1.0])
+    # recharge follows precipitation with the pack's elasticity 1
+    rr = (inputs["groundwater_recharge"] / plain["groundwater_recharge"]).groupby(year).mean(...)
+    assert rr.values == pytest.approx([1.0, 0.5, 1.0])
+
+
+def test_series_of_annual_factors_and_its_gaps(tmp_path):
+    f = tmp_path / "factors.csv"
+    f.write_text(
+        "year,unit,variable,factor\n2020,*,runoff,0.9\n2021,*,runoff,0.6\n2022,*,runoff,1.3\n2021,b,runoff,0.4\n"
+    )
+    cfg = _as_config({"region": PACK, "time": TIME, "hydrology": {"name": "series", "file": str(f)}})
+    pack = load_pack(PACK)
+    inputs, _, _ = build_inputs(cfg, pack)
+    plain, _, _ = build_inputs(_as_config({"region": PACK, "time": TIME}), pack)
+    ratio = (inputs["runoff"] / plain["runoff"]).groupby(inputs.time.dt.year).mean("time")
+    assert ratio.sel(unit="a").values == pytest.approx([0.9, 0.6, 1.3])
+    assert ratio.sel(unit="b").values == pytest.approx([0.9, 0.4, 1.3])  # the unit row wins
+    f.write_text("year,unit,variable,factor\n2020,*,runoff,0.9\n2022,*,runoff,1.3\n")
+    with pytest.raises(InputError, match=r"factors.csv: the series of runoff has a gap: no factor for 2021"):
+        simulate({"region": PACK, "time": TIME, "hydrology": {"name": "series", "file": str(f)}})
+    f.write_text("year,unit,variable,factor\n2020,*,runoff,-1\n")
+    with pytest.raises(InputError, match=r"factors.csv, row 2, column 'factor'"):
+        simulate({"region": PACK, "time": TIME, "hydrology": {"name": "series", "file": str(f)}})
+
+
+def test_water_year_errors():
+    hyd = {"name": "water_year", "year_types": {"dry": 0.5}, "sequence": ["normal"]}
+    with pytest.raises(InputError, match=r"unknown year type 'normal'; hydrology.year_types has: dry"):
+        simulate({"region": PACK, "time": TIME, "hydrology": hyd})
