@@ -26,13 +26,13 @@ HM3_TO_M3 = 1e6
 
 def annual(da: xr.DataArray) -> xr.DataArray:
     """Sum over the steps of each calendar year; dim ``time`` becomes ``year``."""
-    return da.groupby(da["time"].dt.year).sum("time")
+    return da.groupby(da["time"].dt.year).sum("time", skipna=False)
 
 
 def use(bal: xr.Dataset, unconventional: bool = False) -> xr.DataArray:
     """Delivery counted as use (conventional sources, or all) by scenario, sample, time, unit, sector [hm3]."""
     src = [s for s in bal.source.values if unconventional or str(s) in CONVENTIONAL]
-    return bal["delivery"].sel(source=src).sum("source")
+    return bal["delivery"].sel(source=src).sum("source", skipna=False)
 
 
 def savings(bal: xr.Dataset, baseline: str = "baseline") -> xr.Dataset:
@@ -83,8 +83,8 @@ def cap_status(
     if caps.sizes["cap"] == 0:
         return xr.Dataset()
     mask = cap_masks(caps, data)
-    total = annual(use(bal, unconventional).sum("sector"))
-    cap_use = (total * mask).sum("unit")
+    total = annual(use(bal, unconventional).sum("sector", skipna=False))
+    cap_use = (total * mask).sum("unit", skipna=False)
     return xr.Dataset(
         {
             "cap_limit": caps,
@@ -122,7 +122,7 @@ def costs(
     )
     for m in measures:
         c = check_costs(m)
-        e = extents[m.name].sel(scenario=scenario).sum("unit")
+        e = extents[m.name].sel(scenario=scenario).sum("unit", skipna=False)
         e = e.groupby(e["time"].dt.year).mean("time")
         f = crf(discount_rate, c["lifetime"])
         ext.append(e)

@@ -44,7 +44,7 @@ TYPES = ("none", "engineering", "resource", "mixed")
 
 
 def _annual(da: xr.DataArray) -> xr.DataArray:
-    return da.groupby(da["time"].dt.year).sum("time")
+    return da.groupby(da["time"].dt.year).sum("time", skipna=False)
 
 
 def lift_works(inputs: xr.Dataset) -> xr.Dataset:
@@ -88,16 +88,16 @@ def diagnose(
         compat="equals",
     )  # only the variables that differ between the cases get the case dim
     raw = run_network(cases)
-    delivered = raw["delivery"].sum("source")
+    delivered = raw["delivery"].sum("source", skipna=False)
     short_res = (
         (cases["requirement"].sel(case="works", drop=True) - delivered.sel(case="works", drop=True))
         .clip(min=0.0)
-        .sum("sector")
+        .sum("sector", skipna=False)
     )
-    capacity = delivered.sel(case="demand", drop=True).sum("sector")
-    s_now = bal["shortage"].sum(("time", "sector"))
-    s_res = short_res.sum("time")
-    eps = tolerance * bal["requirement"].sum(("time", "sector"))
+    capacity = delivered.sel(case="demand", drop=True).sum("sector", skipna=False)
+    s_now = bal["shortage"].sum(("time", "sector"), skipna=False)
+    s_res = short_res.sum("time", skipna=False)
+    eps = tolerance * bal["requirement"].sum(("time", "sector"), skipna=False)
     kind = xr.where(
         s_now <= eps,
         0,

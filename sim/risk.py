@@ -107,7 +107,7 @@ def reliability_time(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
         Reliability [1], dims ``(..., unit, sector)``.
     """
     n = bal.sizes[TIME]
-    return _annotate(1.0 - _failures(bal, tol).sum(TIME) / n, "reliability_time")
+    return _annotate(1.0 - _failures(bal, tol).sum(TIME, skipna=False) / n, "reliability_time")
 
 
 def reliability_volume(bal: xr.Dataset) -> xr.DataArray:
@@ -129,10 +129,10 @@ def reliability_volume(bal: xr.Dataset) -> xr.DataArray:
         requirement is 0.
     """
     if "delivery" in bal:
-        delivered = bal["delivery"].sum("source").sum(TIME)
+        delivered = bal["delivery"].sum("source", skipna=False).sum(TIME, skipna=False)
     else:
-        delivered = (bal["requirement"] - bal["shortage"]).sum(TIME)
-    return _annotate(_ratio(delivered, bal["requirement"].sum(TIME)), "reliability_volume")
+        delivered = (bal["requirement"] - bal["shortage"]).sum(TIME, skipna=False)
+    return _annotate(_ratio(delivered, bal["requirement"].sum(TIME, skipna=False)), "reliability_volume")
 
 
 def resilience(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
@@ -158,8 +158,8 @@ def resilience(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
     fail = _failures(bal, tol)
     now = fail.isel({TIME: slice(None, -1)})
     after = fail.isel({TIME: slice(1, None)}).assign_coords({TIME: now[TIME]})
-    recovered = (now & ~after).sum(TIME)
-    return _annotate(_ratio(recovered, now.sum(TIME)), "resilience")
+    recovered = (now & ~after).sum(TIME, skipna=False)
+    return _annotate(_ratio(recovered, now.sum(TIME, skipna=False)), "resilience")
 
 
 def vulnerability(
@@ -232,13 +232,13 @@ def shortage_rate(
         raise ValueError(f"shortage_rate: by must be one of {', '.join(levels)}, got {by!r}")
     pair = xr.Dataset({"s": bal["shortage"], "r": bal["requirement"]})
     if by != "sector":
-        pair = pair.sum("sector")
+        pair = pair.sum("sector", skipna=False)
     if by == "region":
-        pair = pair.sum("unit")
-    year = pair.groupby(f"{TIME}.{YEAR}").sum(TIME)
+        pair = pair.sum("unit", skipna=False)
+    year = pair.groupby(f"{TIME}.{YEAR}").sum(TIME, skipna=False)
     group = by in ("basin", "league")
     if group:
-        year = year.groupby(by).sum("unit")
+        year = year.groupby(by).sum("unit", skipna=False)
     order = [YEAR if d == TIME else by if d == "unit" and group else d for d in pair["s"].dims]
     rate = _ratio(year["s"], year["r"]).transpose(*order)
     return _annotate(
