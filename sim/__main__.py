@@ -51,6 +51,10 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     for path in (results, out_dir / "summary.csv", out_dir / "savings.csv"):
         if path.exists():
             raise InputError(f"{path}: already exists; water-sim never overwrites an earlier run")
+    if cfg.report.name == "summary":  # a report that cannot be drawn fails before the run
+        from sim.report.figures import check_language
+
+        check_language(str(cfg.report.lang))
     bal = simulate(cfg)
     year = cfg.comparison.get("target_year")
     if "frequency" in bal.dims:
@@ -71,6 +75,11 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
         write_csv(_by_frequency(annual_summary, parts), out_dir / "summary.csv")
         write_csv(_by_frequency(lambda b: savings_frame(b, year), parts), out_dir / "savings.csv")
     write_netcdf(bal, results)
+    if cfg.report.name == "summary":
+        from sim.report import build_report
+
+        report = build_report(bal, out_dir, lang=str(cfg.report.lang))
+        text += f"\nreport: {report.html}"
     if text:
         print(text)
     print(f"results: {results}")
@@ -110,8 +119,41 @@ def _hydra_main(cfg: DictConfig) -> None:
         sys.exit(1)
 
 
+def report_main(argv: list[str]) -> int:
+    """``water-sim report RUN_DIR [--lang en|zh]``: build the report of an earlier run.
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 2 on bad input (one line on stderr, no traceback).
+    """
+    import argparse
+
+    import xarray as xr
+
+    from sim.report import build_report
+
+    parser = argparse.ArgumentParser(prog="water-sim report", description="Build the report of a run folder.")
+    parser.add_argument("run_dir", type=Path, help="a run folder holding results.nc")
+    parser.add_argument("--lang", default="en", choices=("en", "zh"), help="language of labels and captions")
+    args = parser.parse_args(argv)
+    results = args.run_dir / "results.nc"
+    try:
+        if not results.is_file():
+            raise InputError(f"{results}: no such file (give a run folder written by water-sim)")
+        with xr.open_dataset(results) as ds:
+            report = build_report(ds.load(), args.run_dir, lang=args.lang)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"report: {report.html}")
+    return 0
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: ``water-sim [overrides]`` or ``water-sim report RUN_DIR``."""
+    if len(sys.argv) > 1 and sys.argv[1] == "report":
+        sys.exit(report_main(sys.argv[2:]))
     _hydra_main()
 
 

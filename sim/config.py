@@ -44,8 +44,9 @@ class HydrologyConfig:
 class ReportConfig:
     """What is written and printed at the end of a run."""
 
-    name: str = "summary"  #: "summary": summary.csv and a terminal table; "none": results.nc only
+    name: str = "summary"  #: "summary": CSV tables, terminal tables and the report; "none": results.nc only
     print_table: bool = True
+    lang: str = "en"  #: language of the report: "en" or "zh"
 
 
 @dataclass

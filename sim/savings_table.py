@@ -17,6 +17,11 @@ import xarray as xr
 HM3_PER_YI = 100.0  # 1 亿m3 = 100 hm3
 
 
+def _mean(da: xr.DataArray) -> float:
+    """Return the value, or its mean over samples (the only dim left)."""
+    return float(da.mean()) if da.ndim else float(da)
+
+
 def target_year(bal: xr.Dataset, year: int | None = None) -> int:
     """Return the year the comparison is shown for: ``year``, or the last of the run."""
     years = sorted({int(y) for y in bal.time.dt.year.values})
@@ -71,7 +76,7 @@ def savings_frame(bal: xr.Dataset, year: int | None = None) -> pd.DataFrame:
                     name = f"cost_per_m3_{kind}"
                     if name in bal:
                         rows.append(
-                            ("measure", str(m), name, float(bal[name].sel(measure=m, year=y)), "yuan/m3")
+                            ("measure", str(m), name, _mean(bal[name].sel(measure=m, year=y)), "yuan/m3")
                         )
         for var, quantity in (
             ("withdrawal_saving", "withdrawal_saving"),
@@ -92,7 +97,7 @@ def savings_frame(bal: xr.Dataset, year: int | None = None) -> pd.DataFrame:
         if "saving_interaction" in bal:
             inter = bal["saving_interaction"].sel(year=y).sum(("unit", "sector"))
             for kind in ("withdrawal", "consumption"):
-                rows.append(("total", scn, f"{kind}_interaction", float(inter.sel(kind=kind)), "hm3/a"))
+                rows.append(("total", scn, f"{kind}_interaction", _mean(inter.sel(kind=kind)), "hm3/a"))
         ws = one(bal["withdrawal_saving"].sel(scenario=scn))
         cs = one(bal["consumption_saving"].sel(scenario=scn))
         if "sector_group" in bal.coords:
