@@ -36,7 +36,9 @@ def main() -> None:
         sim.simulate(cfg)
         wall = time.perf_counter() - t0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"| {name} | {len(ms)} | {runs:,} unit-subsets ({2 ** len(ms) * 20:,}) | {wall:.1f} | {rss:.0f} |")
+        print(
+            f"| {name} | {len(ms)} | {runs:,} unit-subsets ({2 ** len(ms) * 20:,}) | {wall:.1f} | {rss:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,10 @@ print(json.dumps({"wall": wall, "rss": rss, "members": int(ds.sizes["sample"] * 
 def run(n: int, diagnose: bool) -> dict:
     """One case in a fresh interpreter; return its wall time [s] and peak RSS [MB]."""
     out = subprocess.run(
-        [sys.executable, "-c", CASE, str(n), "1" if diagnose else "0"], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CASE, str(n), "1" if diagnose else "0"],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -46,7 +49,9 @@ def main() -> None:
     for n in sizes:
         for diagnose in (False, True):
             r = run(n, diagnose)
-            print(f"| {n} | {r['members']} | {'on' if diagnose else 'off'} | {r['wall']:.1f} | {r['rss']:.0f} |")
+            print(
+                f"| {n} | {r['members']} | {'on' if diagnose else 'off'} | {r['wall']:.1f} | {r['rss']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -1163,10 +1163,13 @@ def fig_cost_curve(ds: xr.Dataset, lang: str = "en") -> Figure | None:
         xlabel=_t(lang, "cost_x"),
         ylabel=_t(lang, "cost_y"),
     )
+    ok = np.isfinite(cost.values) & (vol.values > 0)
+    positive = cost.values[ok & (cost.values > 0)]
+    if positive.size > 1 and positive.max() > 20 * np.median(positive):
+        ax.set_yscale("log")  # a few very costly measures would flatten the others
     gap_text = ""
     if gap is not None:
         gap_text = _t(lang, "gap_pos" if gap > 0 else "gap_neg", gap=format_number(abs(gap)))
-    ok = np.isfinite(cost.values) & (vol.values > 0)
     if ok.any():
         k = int(np.argmin(np.where(ok, cost.values, np.inf)))
         caption = _t(
