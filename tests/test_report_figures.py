@@ -264,6 +264,7 @@ def test_sample_run_builds_the_ensemble_figures(sample_run):
         *BASE_NAMES[1:],
         "cost_curve",
         "fan_total_use",
+        "exceedance_total_use",
         "exceedance_shortage",
     ]
     for f in figs:
@@ -278,6 +279,13 @@ def test_fan_and_exceedance_captions(sample_run):
     assert "4 samples" in fan.caption
     short = sample_run["shortage"].sel(scenario="scenario").groupby("time.year").sum("time").sel(year=YEAR)
     short = short.sum(("unit", "sector")).values / 100
+    total = F.fig_exceedance_total_use(sample_run)
+    conv = sample_run["delivery"].sel(
+        source=[x for x in sample_run.source.values if x in ("surface", "groundwater", "transfer")]
+    )
+    conv = conv.sel(scenario="scenario").groupby("time.year").sum("time").sel(year=YEAR)
+    conv = conv.sum(("unit", "sector", "source")).values / 100
+    assert F.format_number(np.quantile(conv, 0.5)) in numbers(total.caption)
     exc = F.fig_exceedance_shortage(sample_run)
     assert F.format_number(np.quantile(short, 0.9)) in numbers(exc.caption)
     # the curve: sorted values against i / (n + 1)

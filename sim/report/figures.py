@@ -50,6 +50,7 @@ __all__ = [
     "cjk_font",
     "fig_cost_curve",
     "fig_exceedance_shortage",
+    "fig_exceedance_total_use",
     "fig_fan_total_use",
     "fig_groundwater",
     "fig_league_map",
@@ -176,6 +177,8 @@ TEXT: dict[str, dict[str, str]] = {
         "t_cost_curve": "Cost curve of the measures, {year}",
         "t_fan_total_use": "Conventional use over {n} samples, {scenario}",
         "t_exceedance_shortage": "Exceedance of the annual shortage, {year}",
+        "t_exceedance_use": "Exceedance of the annual conventional use, {year}",
+        "exc_use_y": "annual conventional use [{vol_a}]",
         "t_sweep_response": "Response to the sweep, {year}",
         "t_sweep_heatmap": "Sweep: {metric}",
         "t_sensitivity": "Sensitivity indices",
@@ -212,6 +215,9 @@ TEXT: dict[str, dict[str, str]] = {
         "in 90% of the {n} samples (median {p50}).",
         "c_exceedance_shortage": "In {year}{p} the shortage in {scenario} exceeds {p50} {vol} in half of "
         "the {n} samples and {p10} in one in ten.",
+        "c_exceedance_use": "In {year}{p} conventional use in {scenario} exceeds {p50} {vol} in half of "
+        "the {n} samples and {p10} in one in ten{cap}.",
+        "cap_share": "; it is above the region cap of {cap} in {share} of them",
         "c_sweep_response": "Across {param} = {x0}–{x1} the {metric} of {scenario} in {year} ranges from "
         "{lo} to {hi} {vol}.",
         "c_sweep_heatmap": "The {metric} of {scenario} is largest ({hi} {vol}) at {where}.",
@@ -275,6 +281,8 @@ TEXT: dict[str, dict[str, str]] = {
         "t_cost_curve": "{year}年节水措施成本曲线",
         "t_fan_total_use": "{scenario}常规水源用水量（{n}个样本）",
         "t_exceedance_shortage": "{year}年缺水量超过概率",
+        "t_exceedance_use": "{year}年常规水源用水量超过概率",
+        "exc_use_y": "年常规水源用水量 [{vol_a}]",
         "t_sweep_response": "{year}年参数扫描响应",
         "t_sweep_heatmap": "参数扫描：{metric}",
         "t_sensitivity": "敏感性指数",
@@ -303,6 +311,9 @@ TEXT: dict[str, dict[str, str]] = {
         "（中位数{p50}）{p}。",
         "c_exceedance_shortage": "{year}年{scenario}情景在{n}个样本中有一半缺水超过{p50}{vol}、"
         "十分之一超过{p10}{vol}{p}。",
+        "c_exceedance_use": "{year}年{scenario}情景在{n}个样本中有一半常规水源用水量超过{p50}{vol}、"
+        "十分之一超过{p10}{vol}{cap}{p}。",
+        "cap_share": "，其中{share}超过用水总量控制指标{cap}",
         "c_sweep_response": "{param}在{x0}–{x1}之间时，{year}年{scenario}的{metric}在{lo}至{hi}{vol}之间。",
         "c_sweep_heatmap": "{scenario}的{metric}在{where}时最大（{hi}{vol}）。",
         "where_year": "{year}年{par}",
@@ -1306,6 +1317,64 @@ def fig_exceedance_shortage(ds: xr.Dataset, lang: str = "en") -> Figure | None:
     return Figure("exceedance_shortage", title, caption, ax.figure)
 
 
+def fig_exceedance_total_use(ds: xr.Dataset, lang: str = "en") -> Figure | None:
+    """Exceedance curve of the annual conventional use over the samples, against the region cap.
+
+    Exceedance probability of the i-th largest of n values: i / (n + 1) (Weibull).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results of an ensemble run (``sample`` longer than 1).
+    lang : {"en", "zh"}
+        Language of labels and caption.
+
+    Returns
+    -------
+    Figure or None
+        None with fewer than two samples.
+    """
+    if not _has_samples(ds) or "delivery" not in ds:
+        return None
+    d, p = _select(ds, "normal")
+    base, scn = _scenarios(d)
+    y = target_year(d)
+    use = _use_by_year(d).sel(year=y)
+    n = use.sizes["sample"]
+    title = _t(lang, "t_exceedance_use", year=y) + _pnote(lang, p)
+    ax = plots.new_axes()
+    for s in [base] if scn == base else [base, scn]:
+        v = np.sort(use.sel(scenario=s).values)[::-1]
+        plots.plot_exceedance(
+            v,
+            np.arange(1, n + 1) / (n + 1),
+            label=TEXT[lang]["baseline"] if s == base else s,
+            ax=ax,
+            title=title,
+            xlabel=TEXT[lang]["exc_x"],
+            ylabel=_t(lang, "exc_use_y"),
+        )
+    cap = _region_cap(d)
+    v = use.sel(scenario=scn).values
+    cap_text = ""
+    if cap is not None:
+        ax.axhline(cap, color="k", linestyle="--", linewidth=1.0)
+        share = float(np.mean(v > cap))
+        cap_text = _t(lang, "cap_share", cap=format_number(cap), share=f"{share:.0%}")
+    caption = _t(
+        lang,
+        "c_exceedance_use",
+        year=y,
+        p=_pnote(lang, p),
+        scenario=scn,
+        p50=format_number(float(np.quantile(v, 0.5))),
+        p10=format_number(float(np.quantile(v, 0.9))),
+        n=n,
+        cap=cap_text,
+    )
+    return Figure("exceedance_total_use", title, caption, ax.figure)
+
+
 # --------------------------------------------------------------------------------------------
 # section 9
 
@@ -1534,6 +1603,7 @@ FIGURE_FUNCTIONS: tuple[Callable[..., Figure | None], ...] = (
     fig_groundwater,
     fig_cost_curve,
     fig_fan_total_use,
+    fig_exceedance_total_use,
     fig_exceedance_shortage,
     fig_sweep_response,
     fig_sweep_heatmap,
