@@ -73,8 +73,9 @@ class Report:
 
 def _png_svg(fig) -> tuple[bytes, bytes]:
     png, svg = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=110, bbox_inches="tight")
-    fig.savefig(svg, format="svg", bbox_inches="tight")
+    # the figures use constrained layout: no second "tight" layout pass is needed
+    fig.savefig(png, format="png", dpi=110)
+    fig.savefig(svg, format="svg")
     return png.getvalue(), svg.getvalue()
 
 
