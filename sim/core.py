@@ -22,10 +22,7 @@ from sim.engine import batch_dims, run_network
 from sim.errors import InputError
 from sim.hydrology import climate
 from sim.hydrology.climate import check_deltas
-from sim.hydrology.design import check_frequencies, design_factors, scale_drivers, scale_inputs
-from sim.hydrology.sequences import series_factors, water_year_factors
 from sim.hydrology.statistics import load_correlation, load_statistics
-from sim.hydrology.stochastic import annual_factors
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
@@ -143,6 +140,11 @@ def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Datas
         raise InputError(f"config key 'hydrology.name': expected one of {', '.join(names)}, got '{hyd.name}'")
     if hyd.name == "mean":
         return None
+    # imported here: they load scipy.stats, which a run with the mean hydrology does not need
+    from sim.hydrology.design import check_frequencies, design_factors
+    from sim.hydrology.sequences import series_factors, water_year_factors
+    from sim.hydrology.stochastic import annual_factors
+
     stats = load_statistics(pack)
     units = [str(u) for u in pack.data.unit.values]
     years = [int(y) for y in np.unique(axis["year"].values)]
@@ -172,7 +174,11 @@ def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Datas
 
 
 def _hydrology_drivers(pack: Pack, factors: xr.Dataset | None, deltas: tuple[float, float, float]) -> dict:
-    drivers = dict(pack.drivers) if factors is None else scale_drivers(dict(pack.drivers), factors)
+    drivers = dict(pack.drivers)
+    if factors is not None:
+        from sim.hydrology.design import scale_drivers
+
+        drivers = scale_drivers(drivers, factors)
     return climate.apply_to_drivers(drivers, deltas[0], deltas[1])
 
 
@@ -280,6 +286,8 @@ def build_inputs(
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
     if factors is not None:
+        from sim.hydrology.design import scale_inputs
+
         per_step = factors.sel(year=axis["year"]).drop_vars("year") if "year" in factors.dims else factors
         inputs = scale_inputs(inputs, per_step)
     inputs = climate.apply_to_inputs(inputs, deltas[0], deltas[2])

@@ -1,23 +1,17 @@
-"""Hydrological frequency analysis: Pearson type III design values and design years.
+"""Hydrology: Pearson type III design values, design years, ensembles, sequences, deltas.
 
 Pure, vectorised functions over floats, numpy arrays and ``xarray.DataArray``; units are
-stated in every docstring.
+stated in every docstring. The P-III functions (``sim.hydrology.pearson3``, on
+``scipy.stats``) are imported on first use, so a run that does not need them does not pay
+for importing scipy.stats.
 """
 
-from sim.hydrology.pearson3 import (
-    PLOTTING_POSITIONS,
-    P3Params,
-    design_year,
-    empirical_exceedance,
-    fit_curve,
-    fit_lmoments,
-    fit_moments,
-    frequency_factor,
-    modulus,
-    pearson3_quantile,
-)
+from __future__ import annotations
 
-__all__ = [
+import importlib
+from typing import Any
+
+_PEARSON3 = (
     "PLOTTING_POSITIONS",
     "P3Params",
     "design_year",
@@ -28,4 +22,13 @@ __all__ = [
     "frequency_factor",
     "modulus",
     "pearson3_quantile",
-]
+)
+
+__all__ = list(_PEARSON3)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the P-III functions lazily (``from sim.hydrology import pearson3_quantile``)."""
+    if name in _PEARSON3:
+        return getattr(importlib.import_module("sim.hydrology.pearson3"), name)
+    raise AttributeError(f"module 'sim.hydrology' has no attribute {name!r}")

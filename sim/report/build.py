@@ -71,6 +71,63 @@ class Report:
     figures: list[Path]
 
 
+def _render_some(ds: xr.Dataset, lang: str, sensitivity, which: Sequence[int]) -> list:
+    """Build and render the figures of ``FIGURE_FUNCTIONS`` at the indices ``which``."""
+    from sim.report.figures import FIGURE_FUNCTIONS, _rc, fig_sensitivity
+
+    _rc(lang)
+    out = []
+    for i in which:
+        fn = FIGURE_FUNCTIONS[i]
+        fig = fn(ds, lang, **({"sensitivity": sensitivity} if fn is fig_sensitivity else {}))
+        if fig is not None:
+            png, svg = _png_svg(fig.figure)
+            fig.figure = None  # the bytes are what is kept (and what crosses processes)
+            out.append((i, fig, png, svg))
+    return out
+
+
+_SHARED: tuple | None = None
+
+
+def _render_shared(which: Sequence[int]) -> list:
+    """Worker: render figures ``which`` of the results the parent left in ``_SHARED``."""
+    assert _SHARED is not None
+    return _render_some(*_SHARED, which)
+
+
+def _render(ds: xr.Dataset, lang: str, sensitivity) -> tuple[list, dict[str, tuple[bytes, bytes]]]:
+    """Build and render every figure, on two processes where the system can fork.
+
+    Rendering (matplotlib's text layout, PNG and SVG) is most of a report's time, and the
+    figures are independent: each worker builds and renders every second figure from the
+    results it inherits, and sends back the bytes.
+    """
+    import multiprocessing
+    import os
+
+    from sim.report.figures import FIGURE_FUNCTIONS
+
+    n = len(FIGURE_FUNCTIONS)
+    parts = [list(range(0, n, 2)), list(range(1, n, 2))]
+    results: list = []
+    if "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _SHARED
+        _SHARED = (ds, lang, sensitivity)  # the forked workers inherit it: nothing is pickled
+        try:
+            with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+                for part in pool.map(_render_shared, parts):
+                    results += part
+        finally:
+            _SHARED = None
+    else:
+        results = _render_some(ds, lang, sensitivity, range(n))
+    results.sort(key=lambda r: r[0])
+    return [r[1] for r in results], {r[1].name: (r[2], r[3]) for r in results}
+
+
 def _png_svg(fig) -> tuple[bytes, bytes]:
     png, svg = io.BytesIO(), io.BytesIO()
     # the figures use constrained layout: no second "tight" layout pass is needed
@@ -234,13 +291,6 @@ def build_report(
         ``lang`` is not en or zh, "zh" without a CJK font, or a report already exists in
         ``out_dir`` (a report is never overwritten).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.report.figures import all_figures
-
     if lang not in ("en", "zh"):
         raise InputError(f"config key 'report.lang': expected en or zh, got {lang!r}")
     out_dir = Path(out_dir)
@@ -248,13 +298,9 @@ def build_report(
     for p in (html_path, md_path):
         if p.exists():
             raise InputError(f"{p}: already exists; water-sim never overwrites an earlier report")
-    figures = all_figures(ds, lang=lang, sensitivity=sensitivity)
+    figures, rendered = _render(ds, lang, sensitivity)
     by_name = {f.name: f for f in figures}
     zh = lang == "zh"
-    rendered: dict[str, tuple[bytes, bytes]] = {}
-    for f in figures:
-        rendered[f.name] = _png_svg(f.figure)
-        plt.close(f.figure)
 
     md: list[str] = [
         f"# {'水资源节约情景报告' if zh else 'water-sim report'}: {ds.attrs.get('pack', '')}",
