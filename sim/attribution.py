@@ -55,7 +55,7 @@ def shapley_weights(n: int) -> np.ndarray:
 
 
 def annual_use_raw(inputs: xr.Dataset, raw: xr.Dataset, bdims: Sequence[str] | None = None) -> np.ndarray:
-    """:func:`annual_use` straight from the engine's raw outputs (no full accounting).
+    """Annual withdrawal (conventional sources) and consumption, from the engine's raw outputs.
 
     ``consumption = Σ_source delivery × consumption_fraction`` as in
     :mod:`sim.accounting`; the fraction may vary along ``scenario`` and ``time``.
@@ -82,26 +82,6 @@ def annual_use_raw(inputs: xr.Dataset, raw: xr.Dataset, bdims: Sequence[str] | N
     cf = as_batch_array_t(inputs["consumption_fraction"], bdims, sizes, ("unit", "sector"))
     c = arr.sum(axis=-1) * cf
     years = inputs.time.dt.year.values
-    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-    return np.stack([np.add.reduceat(w, starts, axis=1), np.add.reduceat(c, starts, axis=1)], axis=1)
-
-
-def annual_use(bal: xr.Dataset) -> np.ndarray:
-    """Annual withdrawal (conventional sources) and consumption by member, year, unit, sector.
-
-    Returns
-    -------
-    numpy.ndarray
-        (member, kind, year, unit, sector) [hm3/a]; members are the flattened batch dims.
-    """
-    lead = [d for d in bal["delivery"].dims if d not in ("time", "unit", "sector", "source")]
-    conv = [s for s in bal.source.values if str(s) in CONVENTIONAL]
-    w = bal["delivery"].sel(source=conv).sum("source").transpose(*lead, "time", "unit", "sector").values
-    c = bal["consumption"].transpose(*lead, "time", "unit", "sector").values
-    nt, nu, ns = w.shape[-3:]
-    w = w.reshape(-1, nt, nu, ns)
-    c = c.reshape(-1, nt, nu, ns)
-    years = bal.time.dt.year.values
     starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
     return np.stack([np.add.reduceat(w, starts, axis=1), np.add.reduceat(c, starts, axis=1)], axis=1)
 

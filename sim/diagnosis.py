@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from sim.comparison import annual
 from sim.engine import run_network
 
 #: Engine inputs holding engineering capacities [hm3 per step], lifted in the ``works`` case.
@@ -41,10 +42,6 @@ WORKS = (
     "reclaimed_capacity",
 )
 TYPES = ("none", "engineering", "resource", "mixed")
-
-
-def _annual(da: xr.DataArray) -> xr.DataArray:
-    return da.groupby(da["time"].dt.year).sum("time", skipna=False)
 
 
 def lift_works(inputs: xr.Dataset) -> xr.Dataset:
@@ -105,10 +102,10 @@ def diagnose(
     ).astype(np.int8)
     out = xr.Dataset(
         {
-            "shortage_unlimited_works": _annual(short_res).assign_attrs(
+            "shortage_unlimited_works": annual(short_res).assign_attrs(
                 units="hm3/a", long_name="shortage with every engineering capacity lifted (resource limit)"
             ),
-            "supply_capacity": _annual(capacity).assign_attrs(
+            "supply_capacity": annual(capacity).assign_attrs(
                 units="hm3/a",
                 long_name=f"deliverable volume under the current works (requirements x {demand_multiplier:g})",
             ),

@@ -17,7 +17,7 @@ the engine inputs. Several frequencies run together along a ``frequency`` dimens
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -51,15 +51,26 @@ def design_factors(stats: xr.Dataset, frequencies: Sequence[float]) -> xr.Datase
         phi = frequency_factor(p, cv * stats[f"{var}_cs_cv"])
         return (1.0 + cv * phi).clip(min=0.0).transpose("frequency", "unit")
 
-    kp, kr, ki = k("precipitation"), k("runoff"), k("inflow")
+    return follow({v: k(v) for v in ("precipitation", "runoff", "inflow")}, stats)
+
+
+def follow(k: Mapping[str, xr.DataArray], stats: xr.Dataset | None) -> xr.Dataset:
+    """Complete multipliers of precipitation, runoff and inflow with recharge, ET0 and transfer.
+
+    ``1 + e (K − 1)`` floored at 0 with the elasticities of ``stats`` (recharge 1, ET0 and
+    transfer 0 without a ``hydrology.csv``).
+    """
+    kp, ki = k["precipitation"], k["inflow"]
+
+    def elasticity(name: str, default: float) -> xr.DataArray | float:
+        return stats[f"{name}_elasticity"] if stats is not None else default
+
     return xr.Dataset(
         {
-            "precipitation": kp,
-            "runoff": kr,
-            "inflow": ki,
-            "recharge": (1.0 + stats["recharge_elasticity"] * (kp - 1.0)).clip(min=0.0),
-            "et0": (1.0 + stats["et0_elasticity"] * (kp - 1.0)).clip(min=0.0),
-            "transfer": (1.0 + stats["transfer_elasticity"] * (ki - 1.0)).clip(min=0.0),
+            **k,
+            "recharge": (1.0 + elasticity("recharge", 1.0) * (kp - 1.0)).clip(min=0.0),
+            "et0": (1.0 + elasticity("et0", 0.0) * (kp - 1.0)).clip(min=0.0),
+            "transfer": (1.0 + elasticity("transfer", 0.0) * (ki - 1.0)).clip(min=0.0),
         }
     )
 

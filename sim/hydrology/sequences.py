@@ -30,29 +30,9 @@ import numpy as np
 import xarray as xr
 
 from sim.errors import InputError
+from sim.hydrology.design import follow
 
 VARIABLES = ("precipitation", "runoff", "inflow")
-
-
-def follow(k: Mapping[str, xr.DataArray], stats: xr.Dataset | None) -> xr.Dataset:
-    """Complete multipliers of precipitation, runoff and inflow with recharge, ET0 and transfer.
-
-    ``1 + e (K − 1)`` floored at 0 with the elasticities of ``stats`` (recharge 1, ET0 and
-    transfer 0 without a ``hydrology.csv``).
-    """
-    kp, ki = k["precipitation"], k["inflow"]
-
-    def elasticity(name: str, default: float) -> xr.DataArray | float:
-        return stats[f"{name}_elasticity"] if stats is not None else default
-
-    return xr.Dataset(
-        {
-            **k,
-            "recharge": (1.0 + elasticity("recharge", 1.0) * (kp - 1.0)).clip(min=0.0),
-            "et0": (1.0 + elasticity("et0", 0.0) * (kp - 1.0)).clip(min=0.0),
-            "transfer": (1.0 + elasticity("transfer", 0.0) * (ki - 1.0)).clip(min=0.0),
-        }
-    )
 
 
 def water_year_factors(
