@@ -12,6 +12,7 @@ saves once the return flow it no longer produces is subtracted (``methods.md`` �
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -19,7 +20,7 @@ import xarray as xr
 from sim.attribution import CONVENTIONAL
 from sim.caps import cap_masks
 from sim.measures.base import crf
-from sim.scenario import Measure, check_costs
+from sim.scenario import COST_OPTIONS, Measure, check_costs
 
 HM3_TO_M3 = 1e6
 
@@ -99,7 +100,7 @@ def cap_status(
 def costs(
     measures: Sequence[Measure],
     extents: Mapping[str, xr.DataArray],
-    scenario: str,
+    scenario: str | None,
     discount_rate: float,
 ) -> xr.Dataset:
     """Extent and annualised cost of each measure by year.
@@ -107,32 +108,53 @@ def costs(
     ``cost = extent × (capital_cost × CRF(r, lifetime) + om_cost)``, with the extent the
     mean over the steps of the year (a stock: area, persons, capacity) summed over units.
 
+    Parameters
+    ----------
+    measures : sequence of Measure
+        The measures; costs that vary along ``scenario`` (a sweep,
+        :func:`sim.scenario.vary`) are taken per scenario.
+    extents : mapping of xarray.DataArray
+        Extent of each measure over (scenario, time, unit) [its ``EXTENT`` units].
+    scenario : str or None
+        The scenario whose costs are wanted; None keeps every scenario.
+    discount_rate : float
+        Discount rate of the capital recovery factor [1/a].
+
     Returns
     -------
     xarray.Dataset
-        ``measure_extent`` (measure, year) [each measure's ``extent_units``];
-        ``measure_cost`` (measure, year) [yuan/a]; coords ``extent_units``,
-        ``capital_cost``, ``om_cost``, ``lifetime``, ``crf``.
+        ``measure_extent`` (measure, [scenario,] year) [each measure's ``extent_units``];
+        ``measure_cost`` (measure, [scenario,] year) [yuan/a]; coords ``extent_units`` and
+        those of ``capital_cost``, ``om_cost``, ``lifetime``, ``crf`` that do not vary.
     """
     names = [m.name for m in measures]
-    ext, cost, info = (
-        [],
-        [],
-        {"extent_units": [], "capital_cost": [], "om_cost": [], "lifetime": [], "crf": []},
-    )
+    ext, cost = [], []
+    info: dict[str, list] = {"extent_units": [], "capital_cost": [], "om_cost": [], "lifetime": [], "crf": []}
+    varies = any(k in m.varying for m in measures for k in COST_OPTIONS)
     for m in measures:
-        c = check_costs(m)
-        e = extents[m.name].sel(scenario=scenario).sum("unit", skipna=False)
+        e = extents[m.name]
+        if scenario is not None:
+            e = e.sel(scenario=scenario)
+        e = e.sum("unit", skipna=False)
         e = e.groupby(e["time"].dt.year).mean("time")
+        c: dict[str, float | xr.DataArray] = dict(check_costs(m))
+        for key in COST_OPTIONS:
+            if key in m.varying:
+                rows = [check_costs(replace(m, options={**m.options, key: v}))[key] for v in m.varying[key]]
+                values = xr.DataArray(
+                    np.asarray(rows), coords={"scenario": e.scenario.values}, dims="scenario"
+                )
+                c[key] = values if scenario is None else values.sel(scenario=scenario)
         f = crf(discount_rate, c["lifetime"])
         ext.append(e)
         cost.append(e * (c["capital_cost"] * f + c["om_cost"]))
         info["extent_units"].append(m.module.EXTENT.units)
-        for key in ("capital_cost", "om_cost", "lifetime"):
-            info[key].append(c[key])
-        info["crf"].append(f)
+        if not varies:
+            for key in COST_OPTIONS:
+                info[key].append(c[key])
+            info["crf"].append(f)
     index = xr.DataArray(names, dims="measure", name="measure")
-    coords = {k: ("measure", np.asarray(v)) for k, v in info.items()}
+    coords = {k: ("measure", np.asarray(v)) for k, v in info.items() if len(v) == len(names)}
     return xr.Dataset(
         {
             "measure_extent": xr.concat(ext, dim=index).assign_attrs(

@@ -73,6 +73,38 @@ class RiskConfig:
 
 
 @dataclass
+class SweepConfig:
+    """A sweep: many points run as one vectorised computation (``docs/sweeps.md``)."""
+
+    method: str = "none"  #: none | grid | zip | lhs | sobol | csv | saltelli | morris
+    parameters: dict[str, Any] = field(default_factory=dict)  #: {config key: [values] or [low, high]}
+    n: int = 64  #: lhs/sobol: points; saltelli: base sample N (power of 2); morris: trajectories
+    seed: int = 0  #: seed of the sampled designs
+    file: str | None = None  #: csv: the table of points (a column per config key)
+    num_levels: int = 4  #: morris: grid levels
+    chunk: int = 0  #: points per vectorised block (0: as many as fit in max_memory_gb, at most 256)
+    max_memory_gb: float = 4.0  #: memory a block may use [GB]
+    resolution: str = "year"  #: year (annual sums) | step (every step, as results.nc)
+    outputs: list[str] = field(
+        default_factory=lambda: ["withdrawal_saving", "consumption_saving", "shortage", "total_cost"]
+    )  #: saltelli/morris: the outputs whose sensitivity is analysed (docs/sweeps.md)
+    year: int | None = None  #: saltelli/morris: the year of the outputs (default: the last)
+
+
+@dataclass
+class EngineConfig:
+    """Where the blocks of a sweep run (``docs/distributed.md``)."""
+
+    name: str = "serial"  #: serial | dask
+    scheduler_address: str | None = None  #: dask: tcp://host:port of a running scheduler (null: LocalCluster)
+    n_workers: int = 2  #: dask LocalCluster: worker processes
+    threads_per_worker: int = 1  #: dask LocalCluster: threads per worker
+    memory_limit: str = "auto"  #: dask LocalCluster: memory limit per worker
+    connect_timeout: float = 10.0  #: dask: seconds to wait for the scheduler [s]
+    processes: bool = True  #: dask LocalCluster: workers are processes (else threads)
+
+
+@dataclass
 class Config:
     """Top-level schema; the groups fill ``hydrology``, ``demand``, ``measures`` and ``report``."""
 
@@ -85,6 +117,8 @@ class Config:
     comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
 
 def register() -> None:
@@ -93,6 +127,8 @@ def register() -> None:
     cs.store(name="base_config", node=Config)
     cs.store(group="hydrology", name="base_hydrology", node=HydrologyConfig)
     cs.store(group="report", name="base_report", node=ReportConfig)
+    cs.store(group="sweep", name="base_sweep", node=SweepConfig)
+    cs.store(group="engine", name="base_engine", node=EngineConfig)
 
 
 register()

@@ -31,6 +31,7 @@ from sim.scenario import (
     Measure,
     apply_driver_changes,
     apply_input_changes,
+    at_scenarios,
     configured_measures,
     level,
     scenario_matrix,
@@ -261,15 +262,20 @@ def build_inputs(
     inverse = None
     if dmeas:
         assert on is not None
-        cols = on.sel(measure=[m.name for m in dmeas]).values
-        uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
-        inverse = np.asarray(inverse).ravel()
-        variants = scenario_matrix([m.name for m in dmeas], uniq, [f"v{i}" for i in range(len(uniq))])
-        # each variant takes the levels of its first scenario row
-        first = np.array([int(np.flatnonzero(inverse == i)[0]) for i in range(len(uniq))])
+        # a variant: the on/off pattern of the driver measures and their options that vary
+        cols = [tuple(row) for row in on.sel(measure=[m.name for m in dmeas]).values.tolist()]
         for m in dmeas:
-            lv = levels[m.name].isel(scenario=first).assign_coords(scenario=variants.scenario.values)
-            apply_driver_changes(state, m.module.drivers(state, lv, m.params), m.name)
+            for values in m.varying.values():
+                cols = [(*c, repr(v)) for c, v in zip(cols, values, strict=True)]
+        index: dict[tuple, int] = {}
+        inverse = np.array([index.setdefault(c, len(index)) for c in cols])
+        labels_v = [f"v{i}" for i in range(len(index))]
+        # each variant takes the levels and options of its first scenario row
+        first = np.array([int(np.flatnonzero(inverse == i)[0]) for i in range(len(index))])
+        for m in dmeas:
+            lv = levels[m.name].isel(scenario=first).assign_coords(scenario=labels_v)
+            mv = at_scenarios(m, first, labels_v)
+            apply_driver_changes(state, m.module.drivers(state, lv, mv.params), m.name)
     inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers)
     if inverse is not None:
         assert on is not None
@@ -378,40 +384,40 @@ def one_at_a_time(cfg: DictConfig, pack: Pack, measures: Sequence[Measure]) -> x
     )
 
 
-def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:
-    """Run water-sim for a configuration and return the balance Dataset.
-
-    Parameters
-    ----------
-    cfg : Config, DictConfig or mapping, optional
-        The configuration (``conf/config.yaml`` schema). Missing keys take the schema
-        defaults, so ``simulate({"region": "example"})`` works.
+def prepare(cfg: Config | DictConfig | Mapping[str, Any] | None) -> tuple[DictConfig, Pack, list[Measure]]:
+    """Merge ``cfg`` over the schema, load its pack and check its measures.
 
     Returns
     -------
-    xarray.Dataset
-        Dims ``scenario, sample, time, unit, sector, source`` (and ``link``); variables
-        in ``docs/outputs.md``; every volume in hm3 per step.
-
-    Raises
-    ------
-    sim.errors.InputError
-        Bad pack or config (one-line message).
-    sim.accounting.MassBalanceError
-        If the water balance of a unit and step does not close.
+    cfg : omegaconf.DictConfig
+        The full configuration.
+    pack : sim.pack.Pack
+        The region pack.
+    measures : list of Measure
+        The measures switched on, in the order they apply.
     """
     cfg = _as_config(cfg)
     pack = load_pack(str(cfg.region))
     measures = configured_measures(cfg.measures)
-    comp = cfg.comparison
-    label = str(comp.scenario)
-    if measures and label == "baseline":
+    if measures and str(cfg.comparison.scenario) == "baseline":
         raise InputError("config key 'comparison.scenario': 'baseline' names the run without measures")
-    on = None
-    if measures:
-        n = len(measures)
-        on = scenario_matrix([m.name for m in measures], [[0] * n, [1] * n], ["baseline", label])
-    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on)
+    return cfg, pack, measures
+
+
+def balance(
+    cfg: DictConfig, pack: Pack, inputs: xr.Dataset, diagnostics: Mapping[str, xr.DataArray]
+) -> xr.Dataset:
+    """Run the allocation and account for it: the balance of every scenario along ``scenario``.
+
+    Runs the engine, the accounting and the mass-balance check, then adds the demand-model
+    diagnostics, the shortage-type diagnosis (``risk.diagnose``), the use under each cap
+    and the risk metrics. Every scenario is treated alike: nothing here compares two.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``scenario, sample, [frequency,] time, unit, sector, source`` [hm3 per step].
+    """
     raw = run_network(inputs)
     bal = account(inputs, raw)
     check_mass_balance(bal)
@@ -443,11 +449,52 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
         for name, da in diag.data_vars.items():
             missing = {d: bal[d].values for d in ("scenario", "sample") if d not in da.dims}
             bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
+    comp = cfg.comparison
     bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
     for name, da in risk_dataset(bal).data_vars.items():
         bal[name] = da
+    return bal
+
+
+def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Run water-sim for a configuration and return the balance Dataset.
+
+    Parameters
+    ----------
+    cfg : Config, DictConfig or mapping, optional
+        The configuration (``conf/config.yaml`` schema). Missing keys take the schema
+        defaults, so ``simulate({"region": "example"})`` works.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``scenario, sample, time, unit, sector, source`` (and ``link``); variables
+        in ``docs/outputs.md``; every volume in hm3 per step.
+
+    Raises
+    ------
+    sim.errors.InputError
+        Bad pack or config (one-line message).
+    sim.accounting.MassBalanceError
+        If the water balance of a unit and step does not close.
+    """
+    cfg, pack, measures = prepare(cfg)
+    on = None
+    if measures:
+        n = len(measures)
+        label = str(cfg.comparison.scenario)
+        on = scenario_matrix([m.name for m in measures], [[0] * n, [1] * n], ["baseline", label])
+    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on)
+    bal = balance(cfg, pack, inputs, diagnostics)
     if measures:
         bal = bal.merge(compare(cfg, pack, measures, extents, bal))
+    bal = finish(bal, cfg, pack)
+    logger.info("simulated %s: %d steps x %d units", pack.name, bal.sizes["time"], bal.sizes["unit"])
+    return bal
+
+
+def finish(bal: xr.Dataset, cfg: DictConfig, pack: Pack) -> xr.Dataset:
+    """Add the CF attributes of every variable and the run's global attributes."""
     bal = annotate(bal)
     bal.attrs.update(
         title=f"water-sim water balance: {pack.name}",
@@ -458,5 +505,4 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
         time_step=str(cfg.time.step),
         Conventions="CF-1.8",
     )
-    logger.info("simulated %s: %d steps x %d units", pack.name, bal.sizes["time"], bal.sizes["unit"])
     return bal

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
@@ -43,13 +43,17 @@ class Measure:
     options : dict
         All its options (common ones and effect parameters), as configured.
     params : dict
-        Effect parameters, checked against their ranges.
+        Effect parameters, checked against their ranges. A parameter that takes a value per
+        scenario (:func:`vary`) is a DataArray over ``scenario``.
+    varying : dict
+        Options that take a value per scenario (a sweep): ``{option: array over scenario}``.
     """
 
     name: str
     module: ModuleType
     options: dict[str, Any]
     params: dict[str, Any]
+    varying: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def order(self) -> tuple[int, str]:
@@ -93,6 +97,79 @@ def configured_measures(measures: Mapping[str, Any] | DictConfig | None) -> list
         params = effect_parameters(str(name), module.PARAMETERS, options)
         out.append(Measure(str(name), module, options, params))
     return sorted(out, key=lambda m: m.order)
+
+
+#: Options that set the level of a measure (:func:`level`); the others are effect parameters
+#: and costs.
+LEVEL_OPTIONS = ("coverage", "area", "path", "start_year", "target_year", "ramp", "where")
+COST_OPTIONS = ("capital_cost", "om_cost", "lifetime")
+
+
+def vary(measure: Measure, values: Mapping[str, Sequence[Any]], scenarios: Sequence[str]) -> Measure:
+    """Return a copy of ``measure`` whose options take one value per scenario.
+
+    Parameters
+    ----------
+    measure : Measure
+        The measure with its configured options.
+    values : mapping
+        ``{option: values}``, one value per scenario, in the order of ``scenarios``; an
+        effect parameter in its ``Param`` units, a level option or a cost as in the config.
+    scenarios : sequence of str
+        Scenario labels.
+
+    Returns
+    -------
+    Measure
+        ``varying`` holds the values; the effect parameters among them become DataArrays
+        over ``scenario`` (each value checked against its range); :func:`level` and
+        :func:`sim.comparison.costs` read the others per scenario.
+
+    Raises
+    ------
+    InputError
+        Unknown option (closest suggested) or a value out of range, naming the key.
+    """
+    module = measure.module
+    allowed = set(COMMON_OPTIONS) | set(module.PARAMETERS)
+    varying: dict[str, np.ndarray] = {}
+    params = dict(measure.params)
+    for key, vals in values.items():
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; options: {', '.join(sorted(allowed))}"
+            raise InputError(f"config key 'measures.{measure.name}.{key}': unknown option{hint}")
+        arr = np.asarray(list(vals), dtype=object)
+        if arr.shape != (len(scenarios),):
+            raise ValueError(f"vary: {key} has {arr.size} values for {len(scenarios)} scenarios")
+        varying[key] = arr
+        if key in module.PARAMETERS:
+            spec = module.PARAMETERS[key]
+            if spec.units in ("list", "text", "mapping"):
+                raise InputError(
+                    f"config key 'measures.{measure.name}.{key}': a {spec.units} option cannot vary along a sweep"
+                )
+            full = f"measures.{measure.name}.{key}"
+            checked = [check_number(full, v, spec.low, spec.high, f" [{spec.units}]") for v in arr]
+            params[key] = xr.DataArray(
+                np.asarray(checked, dtype=float), coords={"scenario": list(scenarios)}, dims="scenario"
+            )
+        elif key in COST_OPTIONS:
+            for v in arr:
+                check_costs(replace(measure, options={**measure.options, key: v}))
+    return replace(measure, params=params, varying={**measure.varying, **varying})
+
+
+def at_scenarios(measure: Measure, rows: np.ndarray, labels: Sequence[str]) -> Measure:
+    """Return the measure restricted to the scenarios ``rows`` (positions), relabelled ``labels``."""
+    if not measure.varying:
+        return measure
+    params = {
+        k: v.isel(scenario=rows).assign_coords(scenario=list(labels)) if isinstance(v, xr.DataArray) else v
+        for k, v in measure.params.items()
+    }
+    varying = {k: v[rows] for k, v in measure.varying.items()}
+    return replace(measure, params=params, varying=varying)
 
 
 def _years(state: State) -> tuple[int, int, int]:
@@ -173,6 +250,9 @@ def level(
     xarray.DataArray
         ``on × coverage(year) × where(unit)`` over ``(scenario, time, unit)``.
     """
+    keys = [k for k in LEVEL_OPTIONS if k in measure.varying]
+    if keys:
+        return _varying_level(measure, keys, state, on, units)
     o = measure.options
     name = measure.name
     first, last, _ = _years(state)
@@ -208,6 +288,33 @@ def level(
     if units is not None:
         mask = mask.sel(unit=list(units))
     return (on * time_share * mask).transpose("scenario", "time", "unit")
+
+
+def _varying_level(
+    measure: Measure, keys: Sequence[str], state: State, on: xr.DataArray, units: Sequence[str] | None
+) -> xr.DataArray:
+    """:func:`level` when level options vary along ``scenario``: once per distinct combination."""
+    n = on.sizes["scenario"]
+    combos = [tuple(repr(measure.varying[k][i]) for k in keys) for i in range(n)]
+    seen: dict[tuple, list[int]] = {}
+    for i, c in enumerate(combos):
+        seen.setdefault(c, []).append(i)
+    out: np.ndarray | None = None
+    template = None
+    for rows in seen.values():
+        options = {**measure.options, **{k: measure.varying[k][rows[0]] for k in keys}}
+        single = replace(measure, options=options, varying={})
+        part = level(single, state, on.isel(scenario=rows), units)
+        if out is None:
+            template = part
+            out = np.empty((n, *part.shape[1:]))
+        out[rows] = part.values
+    assert template is not None and out is not None
+    return xr.DataArray(
+        out,
+        coords={"scenario": on.scenario.values, "time": template.time, "unit": template.unit},
+        dims=template.dims,
+    )
 
 
 def _year(value: Any, key: str, low: int, high: int) -> int:

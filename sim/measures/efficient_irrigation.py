@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from sim.demand.base import driver
@@ -63,20 +64,28 @@ PARAMETERS = {
 EXTENT = Extent("converted surface-irrigated area", "mu")
 
 
-def target_mix(p: Mapping[str, Any]) -> dict[str, float]:
+def target_mix(p: Mapping[str, Any]) -> dict[str, Any]:
     """Return the target mix ``{technology: share}`` [1], checked to add up to 1 ± 1e-6.
+
+    A share is a float, or a DataArray over ``scenario`` in a sweep.
 
     Raises
     ------
     InputError
         If the ``mix_*`` parameters do not add up to 1; the message names the config keys.
     """
-    mix = {t: float(p[f"mix_{t}"]) for t in TARGETS}
-    total = sum(mix.values())
-    if abs(total - 1.0) > 1e-6:
-        terms = " + ".join(f"mix_{t} {v:g}" for t, v in mix.items())
+    mix = {t: p[f"mix_{t}"] for t in TARGETS}
+    total = np.asarray(sum(mix.values()), dtype=float)
+    bad = np.abs(total - 1.0) > 1e-6
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+
+        def at(x: Any) -> float:
+            return float(np.asarray(x, dtype=float).ravel()[i] if np.ndim(x) else x)
+
+        terms = " + ".join(f"mix_{t} {at(v):g}" for t, v in mix.items())
         raise InputError(
-            f"config key 'measures.efficient_irrigation.mix_*': the target mix adds up to {total:.6g}, "
+            f"config key 'measures.efficient_irrigation.mix_*': the target mix adds up to {at(total):.6g}, "
             f"not 1 ({terms})"
         )
     return mix

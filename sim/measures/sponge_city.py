@@ -45,6 +45,7 @@ takes a coverage share (the national targets are shares of the built-up area), n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -120,11 +121,18 @@ EXTENT = Extent("covered built-up area", "ha")
 
 
 def _check_split(p: Mapping[str, float]) -> None:
-    total = sum(float(p[k]) for k in SPLIT)
-    if not np.isclose(total, 1.0, rtol=0.0, atol=1e-9):
+    total = sum(p[k] for k in SPLIT)
+    bad = ~np.isclose(np.asarray(total, dtype=float), 1.0, rtol=0.0, atol=1e-9)
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+
+        def at(x: Any) -> float:
+            return float(np.asarray(x, dtype=float).ravel()[i] if np.ndim(x) else x)
+
+        terms = " + ".join(f"{at(p[k]):g}" for k in SPLIT)
         raise InputError(
             f"config key 'measures.{NAME}.to_green': to_green + to_recharge + to_reuse must sum to 1, "
-            f"got {p['to_green']:g} + {p['to_recharge']:g} + {p['to_reuse']:g} = {total:g}"
+            f"got {terms} = {at(total):g}"
         )
 
 
@@ -178,7 +186,7 @@ def captured(state: State, level: xr.DataArray, p: Mapping[str, float]) -> xr.Da
         by_unit = missing.any([d for d in missing.dims if d != "unit"])
         unit = str(by_unit.unit.values[by_unit.values][0])
         raise InputError(f"config key 'measures.{NAME}': no monthly climate precipitation for unit '{unit}'")
-    gain = max(0.0, p["capture_ratio"] - (1.0 - p["runoff_coefficient"]))
+    gain = np.maximum(0.0, p["capture_ratio"] - (1.0 - p["runoff_coefficient"]))
     return level * built_up_area(state, p) * per_step.fillna(0.0) * (gain * _MM_HA_TO_HM3)
 
 
