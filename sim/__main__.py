@@ -39,7 +39,7 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     Returns
     -------
     pathlib.Path
-        Path of ``results.nc``.
+        Path of ``results.nc`` (``sweep.nc`` for a sweep, ``sweep.method`` not ``none``).
     """
     from sim.calibration import compare_targets, format_comparison, read_targets
     from sim.core import simulate
@@ -47,6 +47,10 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
     from sim.report_table import summary_table
     from sim.savings_table import savings_frame, savings_text
 
+    if cfg.sweep.method != "none":
+        from sim.sweep.cli import run_sweep_job
+
+        return run_sweep_job(cfg, out_dir)
     results = out_dir / "results.nc"
     for path in (results, out_dir / "summary.csv", out_dir / "savings.csv"):
         if path.exists():

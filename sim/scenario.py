@@ -253,10 +253,23 @@ def level(
     keys = [k for k in LEVEL_OPTIONS if k in measure.varying]
     if keys:
         return _varying_level(measure, keys, state, on, units)
+    mask = _mask(measure, state)
+    time_share = xr.DataArray(_share(measure, state, mask), coords={"time": state.axis["time"]}, dims="time")
+    if units is not None:
+        mask = mask.sel(unit=list(units))
+    return (on * time_share * mask).transpose("scenario", "time", "unit")
+
+
+def _mask(measure: Measure, state: State) -> xr.DataArray:
+    """Units the measure applies to (``where``), 0/1 over ``unit``."""
+    return unit_mask(measure.options.get("where", "all"), state, f"measures.{measure.name}.where")
+
+
+def _share(measure: Measure, state: State, mask: xr.DataArray) -> np.ndarray:
+    """Return the implemented share of each step, ``coverage × ramp(year)`` (or the ``path``) [1]."""
     o = measure.options
     name = measure.name
     first, last, _ = _years(state)
-    mask = unit_mask(o.get("where", "all"), state, f"measures.{name}.where")
     shape = o.get("ramp", "linear")
     if shape not in RAMPS:
         raise InputError(
@@ -264,56 +277,65 @@ def level(
         )
     years = state.axis["year"].values
     if shape == "path":
-        share = _path_share(measure, state, mask)
-    else:
-        start = _year(o.get("start_year"), f"measures.{name}.start_year", first, last)
-        target = _year(o.get("target_year"), f"measures.{name}.target_year", start, 9999)
-        if o.get("coverage") is not None:
-            coverage = check_number(f"measures.{name}.coverage", o["coverage"], 0.0, 1.0, " (a share)")
-        elif o.get("area") is not None:
-            key = f"measures.{name}.area"
-            amount = _amount(o["area"], measure.module.EXTENT.units, key)
-            coverage = amount / _basis_total(measure, state, mask, key)
-            if not 0.0 <= coverage <= 1.0:
-                raise InputError(
-                    f"config key '{key}': {o['area']} is {coverage:.3g} of what the units in 'where' can "
-                    "take; coverage must stay within [0, 1]"
-                )
-        else:
+        return _path_share(measure, state, mask)
+    start = _year(o.get("start_year"), f"measures.{name}.start_year", first, last)
+    target = _year(o.get("target_year"), f"measures.{name}.target_year", start, 9999)
+    if o.get("coverage") is not None:
+        coverage = check_number(f"measures.{name}.coverage", o["coverage"], 0.0, 1.0, " (a share)")
+    elif o.get("area") is not None:
+        key = f"measures.{name}.area"
+        amount = _amount(o["area"], measure.module.EXTENT.units, key)
+        coverage = amount / _basis_total(measure, state, mask, key)
+        if not 0.0 <= coverage <= 1.0:
             raise InputError(
-                f"config key 'measures.{name}.coverage': give a coverage share (or 'area' or 'path')"
+                f"config key '{key}': {o['area']} is {coverage:.3g} of what the units in 'where' can "
+                "take; coverage must stay within [0, 1]"
             )
-        share = coverage * ramp(years, start, target, shape)
-    time_share = xr.DataArray(share, coords={"time": state.axis["time"]}, dims="time")
-    if units is not None:
-        mask = mask.sel(unit=list(units))
-    return (on * time_share * mask).transpose("scenario", "time", "unit")
+    else:
+        raise InputError(
+            f"config key 'measures.{name}.coverage': give a coverage share (or 'area' or 'path')"
+        )
+    return coverage * ramp(years, start, target, shape)
 
 
 def _varying_level(
     measure: Measure, keys: Sequence[str], state: State, on: xr.DataArray, units: Sequence[str] | None
 ) -> xr.DataArray:
-    """:func:`level` when level options vary along ``scenario``: once per distinct combination."""
+    """:func:`level` when level options vary along ``scenario``.
+
+    The mask is worked out once per distinct ``where`` and the time share once per distinct
+    combination of the options; the product is the same as :func:`level`'s, bit for bit.
+    """
     n = on.sizes["scenario"]
-    combos = [tuple(repr(measure.varying[k][i]) for k in keys) for i in range(n)]
-    seen: dict[tuple, list[int]] = {}
-    for i, c in enumerate(combos):
-        seen.setdefault(c, []).append(i)
-    out: np.ndarray | None = None
-    template = None
-    for rows in seen.values():
-        options = {**measure.options, **{k: measure.varying[k][rows[0]] for k in keys}}
+    masks: dict[str, xr.DataArray] = {}
+    shares: dict[tuple, np.ndarray] = {}
+    share = np.empty((n, state.axis.sizes["time"]))
+    mask_rows = []
+    for i in range(n):
+        options = {**measure.options, **{k: measure.varying[k][i] for k in keys}}
         single = replace(measure, options=options, varying={})
-        part = level(single, state, on.isel(scenario=rows), units)
-        if out is None:
-            template = part
-            out = np.empty((n, *part.shape[1:]))
-        out[rows] = part.values
-    assert template is not None and out is not None
+        where = repr(options.get("where", "all"))
+        if where not in masks:
+            masks[where] = _mask(single, state)
+        combo = tuple(repr(options.get(k)) for k in keys)
+        if combo not in shares:
+            shares[combo] = _share(single, state, masks[where])
+        share[i] = shares[combo]
+        mask_rows.append(where)
+    unit = masks[mask_rows[0]].unit
+    if units is not None:
+        unit = unit.sel(unit=list(units))
+    mask = np.stack([masks[w].sel(unit=unit).values for w in mask_rows]) if len(masks) > 1 else None
+    on_v = on.values.astype(float)
+    values = (on_v[:, None] * share)[:, :, None]
+    if mask is None:
+        values = values * masks[mask_rows[0]].sel(unit=unit).values[None, None, :]
+    else:
+        values = values * mask[:, None, :]
     return xr.DataArray(
-        out,
-        coords={"scenario": on.scenario.values, "time": template.time, "unit": template.unit},
-        dims=template.dims,
+        values,
+        coords={"scenario": on.scenario.values, "time": state.axis["time"].values, "unit": unit.values},
+        dims=("scenario", "time", "unit"),
     )
 
 
