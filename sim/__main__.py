@@ -12,6 +12,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 import sim.config  # noqa: F401  (registers the schema)
@@ -112,9 +113,22 @@ def _by_frequency(table, parts):
 
 @hydra.main(version_base="1.3", config_path=_conf_dir(), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
     try:
-        run(cfg, out_dir)
+        if hc.mode == RunMode.MULTIRUN:  # a finished job writes its config hash last (sim.resume)
+            from sim import resume
+
+            digest = resume.config_hash(cfg)
+            if cfg.resume:
+                source = resume.resume_job(digest, out_dir, Path(hc.sweep.dir))
+                if source is not None:
+                    logger.info("job %s: same config as %s, results reused", hc.job.num, source)
+                    return
+            run(cfg, out_dir)
+            resume.mark_finished(out_dir, digest)
+        else:
+            run(cfg, out_dir)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

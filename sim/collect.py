@@ -11,20 +11,25 @@ with ``water-sim-collect DIR``, the jobs' ``results.nc`` are combined:
   savings of a job with measures) are kept with NaN where absent; variables whose dimensions
   differ between jobs in other ways are left out and listed in the ``dropped`` attribute;
 * the file is written atomically into the multirun folder; an existing ``sweep.nc`` is never
-  overwritten.
+  overwritten (the callback then writes ``sweep.1.nc``, ``sweep.2.nc``, ...);
+* jobs that reused the results of an earlier job with the same config hash
+  (:mod:`sim.resume`) are collected like any other.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import xarray as xr
 import yaml
+from tqdm import tqdm
 
 from sim.errors import InputError
+from sim.resume import REUSED_FILE
 
 
 def _overrides(job: Path) -> dict[str, str]:
@@ -86,7 +91,7 @@ def collect(multirun_dir: Path | str, name: str = "sweep.nc") -> Path:
     keys = sorted({k for _, o in found for k in o})
     swept = [k for k in keys if len({o.get(k, "") for _, o in found}) > 1]
     datasets = []
-    for job, over in found:
+    for job, over in tqdm(found, desc="collect", unit="job", disable=None, leave=False):
         with xr.open_dataset(job / "results.nc") as ds:
             ds = ds.load()
         coords = {k: [_value(over.get(k, ""))] for k in swept}
@@ -142,18 +147,50 @@ except ImportError:  # pragma: no cover - hydra always ships it in the supported
     Callback = object  # type: ignore[assignment,misc]
 
 
+def reused(multirun_dir: Path | str) -> int:
+    """Return how many job folders reused the results of an earlier job (``reused_from.txt``)."""
+    return sum((job / REUSED_FILE).is_file() for job, _ in jobs(Path(multirun_dir)))
+
+
+def free_name(multirun_dir: Path, name: str = "sweep.nc") -> str:
+    """Return ``name`` if ``multirun_dir`` has no such file, else the first free ``sweep.<k>.nc``."""
+    stem, dot, suffix = name.partition(".")
+    k = 0
+    while (multirun_dir / name).exists():
+        k += 1
+        name = f"{stem}.{k}{dot}{suffix}"
+    return name
+
+
 class CollectCallback(Callback):  # type: ignore[misc]
-    """Combine the jobs into ``sweep.nc`` when a multirun ends (see :func:`collect`)."""
+    """Combine the jobs into ``sweep.nc`` when a multirun ends (see :func:`collect`).
+
+    The multirun ends with one line: ``collected N jobs (M reused) in X s: PATH``, X the
+    wall time of the multirun (jobs and collection).
+    """
+
+    def __init__(self) -> None:
+        self._start: float | None = None
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        """Note the start time."""
+        self._start = time.perf_counter()
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        """Write ``sweep.nc`` into the sweep folder; a failure is reported, not raised."""
+        """Write ``sweep.nc`` into the sweep folder; a failure is reported, not raised.
+
+        A re-run into the same sweep folder (``hydra.sweep.dir=...``) finds ``sweep.nc``
+        there and writes ``sweep.1.nc`` (and so on): nothing is overwritten.
+        """
+        start = self._start if self._start is not None else time.perf_counter()
         sweep_dir = Path(str(config.hydra.sweep.dir))
         try:
-            path = collect(sweep_dir)
+            path = collect(sweep_dir, free_name(sweep_dir))
         except (InputError, ValueError, OSError) as err:
             print(f"water-sim: could not combine the multirun: {err}", file=sys.stderr)
             return
-        print(f"combined {len(jobs(sweep_dir))} jobs into {path}")
+        n, m = len(jobs(sweep_dir)), reused(sweep_dir)
+        print(f"collected {n} jobs ({m} reused) in {time.perf_counter() - start:.1f} s: {path}")
 
 
-__all__ = ["CollectCallback", "collect", "jobs", "main"]
+__all__ = ["CollectCallback", "collect", "free_name", "jobs", "main", "reused"]

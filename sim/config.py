@@ -110,6 +110,7 @@ class Config:
 
     region: str = "inner_mongolia"  #: built-in pack name or path to a pack folder
     run_name: str = "run"
+    resume: bool = True  #: multirun: a job whose config hash ran before reuses its results
     time: TimeConfig = field(default_factory=TimeConfig)
     hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)
     demand: dict[str, Any] = field(default_factory=dict)  #: options of each demand model
@@ -134,13 +135,16 @@ def register() -> None:
 register()
 
 
-def compose(overrides: list[str] | None = None) -> Any:
+def compose(overrides: list[str] | None = None, return_hydra_config: bool = False) -> Any:
     """Compose the configuration as the command line would, without running anything.
 
     Parameters
     ----------
     overrides : list of str, optional
         Hydra overrides, e.g. ``["scenario=action_plan", "time.end=2035-12"]``.
+    return_hydra_config : bool
+        Keep Hydra's own node ``hydra`` (launcher, sweep folders, ...) in the result; it also
+        takes overrides such as ``hydra/launcher=slurm_example``.
 
     Returns
     -------
@@ -153,4 +157,6 @@ def compose(overrides: list[str] | None = None) -> Any:
     from sim.confdir import conf_dir
 
     with initialize_config_dir(str(conf_dir()), version_base="1.3"):
-        return hydra_compose("config", overrides=list(overrides or []))
+        return hydra_compose(
+            "config", overrides=list(overrides or []), return_hydra_config=return_hydra_config
+        )

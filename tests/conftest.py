@@ -15,8 +15,13 @@ TINY = DATA / "tiny_pack"
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run ``python -m sim`` with ``args`` in ``cwd``; return the completed process."""
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    """Run ``python -m sim`` with ``args`` in ``cwd``; return the completed process.
+
+    ``sim`` is imported from this source tree (first on ``PYTHONPATH``), not from wherever
+    the package happens to be installed, so the tests run the code they test.
+    """
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0", "PYTHONPATH": path}
     return subprocess.run(
         [sys.executable, "-m", "sim", *args],
         check=False,

@@ -6,6 +6,6 @@ demand models (``drivers.csv``, ``crops.csv``, climate rows; ``docs/demand.md``)
 ``Pack.drivers``, one Dataset per model in use (:mod:`sim.pack.drivers`).
 """
 
-from sim.pack.loader import Pack, builtin_dir, builtin_packs, load_pack
+from sim.pack.loader import Pack, builtin_dir, builtin_packs, load_pack, pack_folder
 
-__all__ = ["Pack", "builtin_dir", "builtin_packs", "load_pack"]
+__all__ = ["Pack", "builtin_dir", "builtin_packs", "load_pack", "pack_folder"]

@@ -187,6 +187,17 @@ def _resolve(path_or_name: str | Path) -> Path:
     return path.resolve()
 
 
+def pack_folder(path_or_name: str | Path) -> Path:
+    """Return the folder of a pack, given as in :func:`load_pack` (without reading it).
+
+    Raises
+    ------
+    InputError
+        Neither a built-in pack nor a folder.
+    """
+    return _resolve(path_or_name)
+
+
 def load_pack(path_or_name: str | Path) -> Pack:
     """Load, validate and convert a region pack.
 
