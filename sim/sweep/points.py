@@ -35,7 +35,7 @@ from sim.errors import InputError
 METHODS = ("grid", "zip", "lhs", "sobol", "csv", "saltelli", "morris")
 RANGE_METHODS = ("lhs", "sobol", "saltelli", "morris")
 #: Config sections a sweep may not change (they say how the sweep itself runs).
-FIXED = ("sweep", "engine", "report", "hydra", "run_name")
+FIXED = ("sweep", "engine", "report", "hydra", "run_name", "resume")
 INTEGER_KEYS = ("start_year", "target_year", "n_samples", "seed", "max_shapley", "chunk")
 
 
