@@ -279,7 +279,11 @@ def test_every_effect_parameter_can_vary_along_the_sweep(name):
     params[
         f"measures.{name}.coverage" if options.get("coverage") is not None else f"measures.{name}.start_year"
     ] = [0.5, 0.8] if options.get("coverage") is not None else [2020, 2021]
-    base = {"region": PACK, "time": TIME, "measures": {name: {"start_year": 2020, "target_year": 2021, **EXTRA.get(name, {})}}}
+    base = {
+        "region": PACK,
+        "time": TIME,
+        "measures": {name: {"start_year": 2020, "target_year": 2021, **EXTRA.get(name, {})}},
+    }
     if options.get("ramp") == "path":
         base["measures"][name].update({"ramp": "linear", "coverage": 0.5, "path": None})
         params.pop(f"measures.{name}.start_year", None)
