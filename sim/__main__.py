@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import hydra
+import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -52,6 +53,9 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
         from sim.sweep.cli import run_sweep_job
 
         return run_sweep_job(cfg, out_dir)
+    import time
+
+    start = time.perf_counter()
     results = out_dir / "results.nc"
     for path in (results, out_dir / "summary.csv", out_dir / "savings.csv"):
         if path.exists():
@@ -87,7 +91,9 @@ def run(cfg: DictConfig, out_dir: Path) -> Path:
         text += f"\nreport: {report.html}"
     if text:
         print(text)
-    print(f"results: {results}")
+    members = int(np.prod([bal.sizes[d] for d in ("scenario", "sample", "frequency") if d in bal.sizes]))
+    elapsed = time.perf_counter() - start
+    print(f"run: 1 point ({members} scenario x sample members) in {elapsed:.1f} s: {results}")
     return results
 
 
