@@ -102,6 +102,7 @@ class EngineConfig:
     memory_limit: str = "auto"  #: dask LocalCluster: memory limit per worker
     connect_timeout: float = 10.0  #: dask: seconds to wait for the scheduler [s]
     processes: bool = True  #: dask LocalCluster: workers are processes (else threads)
+    sample_chunk: int = 0  #: dask: samples of an ensemble per task (0: samples / (4 x workers))
 
 
 @dataclass

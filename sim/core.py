@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -191,6 +192,7 @@ def build_inputs(
     units: Sequence[str] | None = None,
     extents: bool = True,
     cache: dict | None = None,
+    samples: slice | None = None,
 ) -> tuple[xr.Dataset, dict[str, xr.DataArray], dict[str, xr.DataArray]]:
     """Per-step inputs of the run, the demand-model diagnostics and the measures' extents.
 
@@ -213,6 +215,9 @@ def build_inputs(
     cache : dict, optional
         Keeps the pack's own inputs (before any measure) between calls with the same
         ``units``, e.g. across the blocks of the attribution.
+    samples : slice, optional
+        Keep these samples of a stochastic hydrology (all are drawn, then sliced, so a
+        chunk of samples is the same as those samples of the whole ensemble).
 
     Returns
     -------
@@ -226,6 +231,8 @@ def build_inputs(
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
     factors = hydrology_factors(hyd, pack, axis)
+    if samples is not None and factors is not None and "sample" in factors.dims:
+        factors = factors.isel(sample=samples)
     deltas = check_deltas(hyd.delta_precipitation, hyd.delta_temperature, hyd.delta_runoff)
     if not np.isfinite(hyd.runoff_factor) or hyd.runoff_factor < 0:
         raise InputError(
@@ -311,8 +318,12 @@ def compare(
     measures: Sequence[Measure],
     extents: Mapping[str, xr.DataArray],
     bal: xr.Dataset,
+    samples: slice | None = None,
 ) -> xr.Dataset:
     """Compute savings, costs and (unless ``comparison.attribution=none``) the attribution.
+
+    ``samples`` restricts the attribution's runs to a chunk of the ensemble
+    (:func:`build_inputs`).
 
     Returns
     -------
@@ -338,10 +349,11 @@ def compare(
             f"Shapley values; raise the limit or set comparison.attribution=one_at_a_time"
         )
     if mode == "shapley":
-        att = attribute(cfg, pack, measures, build_inputs, chunk=int(comp.chunk))
+        build = build_inputs if samples is None else partial(build_inputs, samples=samples)
+        att = attribute(cfg, pack, measures, build, chunk=int(comp.chunk))
         by_measure = att["saving_shapley"]
     else:
-        att = one_at_a_time(cfg, pack, measures)
+        att = one_at_a_time(cfg, pack, measures, samples)
         by_measure = att["saving_one_at_a_time"]
     total = by_measure.sum(("unit", "sector"))
     out = out.merge(att)
@@ -352,13 +364,15 @@ def compare(
     return out
 
 
-def one_at_a_time(cfg: DictConfig, pack: Pack, measures: Sequence[Measure]) -> xr.Dataset:
+def one_at_a_time(
+    cfg: DictConfig, pack: Pack, measures: Sequence[Measure], samples: slice | None = None
+) -> xr.Dataset:
     """Compute the savings of each measure alone and of all together (n + 2 scenarios, one run)."""
     n = len(measures)
     rows = [[0] * n] + [[int(i == j) for j in range(n)] for i in range(n)] + [[1] * n]
     labels = ["none"] + [m.name for m in measures] + ["all"]
     on = scenario_matrix([m.name for m in measures], rows, labels)
-    inputs, _, _ = build_inputs(cfg, pack, measures, on)
+    inputs, _, _ = build_inputs(cfg, pack, measures, on, samples=samples)
     others = tuple(d for d in batch_dims(inputs) if d != "scenario")
     v = annual_use_raw(inputs, run_network(inputs), ("scenario", *others))
     v = v.reshape((len(labels), *[inputs.sizes[d] for d in others], *v.shape[1:]))
@@ -405,13 +419,19 @@ def prepare(cfg: Config | DictConfig | Mapping[str, Any] | None) -> tuple[DictCo
 
 
 def balance(
-    cfg: DictConfig, pack: Pack, inputs: xr.Dataset, diagnostics: Mapping[str, xr.DataArray]
+    cfg: DictConfig,
+    pack: Pack,
+    inputs: xr.Dataset,
+    diagnostics: Mapping[str, xr.DataArray],
+    risk_metrics: bool = True,
 ) -> xr.Dataset:
     """Run the allocation and account for it: the balance of every scenario along ``scenario``.
 
     Runs the engine, the accounting and the mass-balance check, then adds the demand-model
     diagnostics, the shortage-type diagnosis (``risk.diagnose``), the use under each cap
-    and the risk metrics. Every scenario is treated alike: nothing here compares two.
+    and the risk metrics (``risk_metrics``; some are statistics over the samples, so a
+    chunk of an ensemble leaves them to :func:`add_risk` on the whole). Every scenario is
+    treated alike: nothing here compares two.
 
     Returns
     -------
@@ -451,6 +471,11 @@ def balance(
             bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
     comp = cfg.comparison
     bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
+    return add_risk(bal) if risk_metrics else bal
+
+
+def add_risk(bal: xr.Dataset) -> xr.Dataset:
+    """Add the risk metrics of :func:`sim.risk.risk_dataset` to a balance."""
     for name, da in risk_dataset(bal).data_vars.items():
         bal[name] = da
     return bal
@@ -479,18 +504,62 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
         If the water balance of a unit and step does not close.
     """
     cfg, pack, measures = prepare(cfg)
+    n_samples = int(cfg.hydrology.n_samples) if cfg.hydrology.name == "stochastic" else 1
+    if str(cfg.engine.name) != "serial" and n_samples > 1:
+        bal = _simulate_chunked(cfg, n_samples)
+    else:
+        bal = _simulate_part(cfg, pack, measures, None, risk_metrics=True)
+    bal = finish(bal, cfg, pack)
+    logger.info("simulated %s: %d steps x %d units", pack.name, bal.sizes["time"], bal.sizes["unit"])
+    return bal
+
+
+def _simulate_part(
+    cfg: DictConfig, pack: Pack, measures: Sequence[Measure], samples: slice | None, risk_metrics: bool
+) -> xr.Dataset:
+    """Return the balance and the comparison of the run (of its ``samples`` only, when given)."""
     on = None
     if measures:
         n = len(measures)
         label = str(cfg.comparison.scenario)
         on = scenario_matrix([m.name for m in measures], [[0] * n, [1] * n], ["baseline", label])
-    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on)
-    bal = balance(cfg, pack, inputs, diagnostics)
+    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on, samples=samples)
+    bal = balance(cfg, pack, inputs, diagnostics, risk_metrics=risk_metrics)
     if measures:
-        bal = bal.merge(compare(cfg, pack, measures, extents, bal))
-    bal = finish(bal, cfg, pack)
-    logger.info("simulated %s: %d steps x %d units", pack.name, bal.sizes["time"], bal.sizes["unit"])
+        bal = bal.merge(compare(cfg, pack, measures, extents, bal, samples=samples))
     return bal
+
+
+def sample_task(task: tuple[dict, int, int]) -> xr.Dataset:
+    """Run samples ``lo:hi`` of a stochastic run (a picklable task for :mod:`sim.distributed`)."""
+    plain, lo, hi = task
+    cfg, pack, measures = prepare(plain)
+    return _simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=False)
+
+
+def _simulate_chunked(cfg: DictConfig, n_samples: int) -> xr.Dataset:
+    """Run the samples of an ensemble in chunks on ``cfg.engine`` and join them along ``sample``.
+
+    Every chunk draws the whole ensemble and keeps its own samples, so the result equals the
+    serial run; the risk metrics over the samples are computed on the joined balance.
+    """
+    from sim.distributed import EngineSettings, map_chunks
+
+    node = OmegaConf.to_container(cfg.engine, resolve=True)
+    assert isinstance(node, dict)
+    size = node.pop("sample_chunk", 0)
+    settings = EngineSettings.from_config(node)
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise InputError(f"config key 'engine.sample_chunk': expected an integer, got {size!r}")
+    if size < 0:
+        raise InputError(f"config key 'engine.sample_chunk': expected 0 (automatic) or > 0, got {size}")
+    if size == 0:
+        size = max(1, -(-n_samples // (4 * max(1, settings.n_workers))))
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    tasks = [(plain, lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
+    parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")
+    bal = xr.concat(parts, dim="sample", data_vars="minimal", coords="minimal", compat="override")
+    return add_risk(bal)
 
 
 def finish(bal: xr.Dataset, cfg: DictConfig, pack: Pack) -> xr.Dataset:

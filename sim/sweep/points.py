@@ -90,9 +90,19 @@ def check_keys(keys: list[str], cfg: DictConfig, where: str = "sweep.parameters"
                     f"a measure must be switched on (measures=[...]) before its options can be swept"
                 )
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=3, cutoff=0.6)
+            close = _closest(key, allowed)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise InputError(f"config key '{where}.{key}': no such config key{hint}")
+
+
+def _closest(key: str, allowed: list[str]) -> list[str]:
+    """Return the allowed keys most like ``key`` (the best match and any as good, at most three)."""
+    scored = [(difflib.SequenceMatcher(None, key, a).ratio(), a) for a in allowed]
+    scored = [(r, a) for r, a in scored if r >= 0.6]
+    if not scored:
+        return []
+    best = max(r for r, _ in scored)
+    return [a for r, a in sorted(scored, reverse=True) if r >= best - 0.01][:3]
 
 
 def _number(value: Any, key: str) -> float:
