@@ -545,16 +545,8 @@ def _simulate_chunked(cfg: DictConfig, n_samples: int) -> xr.Dataset:
     """
     from sim.distributed import EngineSettings, map_chunks
 
-    node = OmegaConf.to_container(cfg.engine, resolve=True)
-    assert isinstance(node, dict)
-    size = node.pop("sample_chunk", 0)
-    settings = EngineSettings.from_config(node)
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise InputError(f"config key 'engine.sample_chunk': expected an integer, got {size!r}")
-    if size < 0:
-        raise InputError(f"config key 'engine.sample_chunk': expected 0 (automatic) or > 0, got {size}")
-    if size == 0:
-        size = max(1, -(-n_samples // (4 * max(1, settings.n_workers))))
+    settings = EngineSettings.from_config(cfg.engine)
+    size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
     plain = OmegaConf.to_container(cfg, resolve=True)
     tasks = [(plain, lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")

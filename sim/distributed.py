@@ -147,6 +147,8 @@ class EngineSettings:
     processes : bool
         LocalCluster: True runs the workers as separate processes (parallel numba and Python
         code); False runs them as threads of this process (no start-up cost, shares the GIL).
+    sample_chunk : int
+        Samples of a stochastic ensemble per chunk [1]; 0 chooses samples / (4 × workers).
     """
 
     name: str = "serial"
@@ -156,6 +158,7 @@ class EngineSettings:
     memory_limit: str = "auto"
     connect_timeout: float = 10.0
     processes: bool = True
+    sample_chunk: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or self.name not in ENGINES:
@@ -180,6 +183,10 @@ class EngineSettings:
         object.__setattr__(self, "connect_timeout", float(timeout))
         if not isinstance(self.processes, bool):
             raise _key_error("processes", f"expected true or false, got {self.processes!r}")
+        if not _is_whole(self.sample_chunk) or self.sample_chunk < 0:
+            raise _key_error(
+                "sample_chunk", f"expected 0 (automatic) or a whole number >= 1, got {self.sample_chunk!r}"
+            )
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any] | None) -> EngineSettings:

@@ -86,12 +86,7 @@ def run_sweep_job(cfg: DictConfig, out_dir: Path) -> Path:
     for name in OUTPUTS:
         if (out_dir / name).exists():
             raise InputError(f"{out_dir / name}: already exists; water-sim never overwrites an earlier run")
-    from omegaconf import OmegaConf
-
-    node = OmegaConf.to_container(cfg.engine, resolve=True)
-    assert isinstance(node, dict)
-    node.pop("sample_chunk", None)  # an ensemble's chunks; a sweep chunks its points (sweep.chunk)
-    settings = EngineSettings.from_config(node)
+    settings = EngineSettings.from_config(cfg.engine)
     method = str(cfg.sweep.method)
     points = make_points(cfg.sweep, cfg)
 
