@@ -6,8 +6,11 @@ The default options of measure ``<name>`` are in ``conf/measures/<name>.yaml``; 
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -54,9 +57,17 @@ def load_measure(name: str) -> ModuleType:
 
 
 def default_options(name: str) -> dict[str, Any]:
-    """Return the default options of measure ``name``, read from ``conf/measures/<name>.yaml``."""
+    """Return the default options of measure ``name``, read from ``conf/measures/<name>.yaml``.
+
+    The file is read once per process (a sweep asks for every block); each call returns a
+    fresh copy.
+    """
     load_measure(name)
-    path = conf_dir() / "measures" / f"{name}.yaml"
+    return copy.deepcopy(_read_defaults(name, conf_dir() / "measures" / f"{name}.yaml"))
+
+
+@functools.cache
+def _read_defaults(name: str, path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{path}: missing (every measure has a config file with its defaults)")
     node = OmegaConf.load(path)

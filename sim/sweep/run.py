@@ -134,7 +134,11 @@ def run_task(task: Task, resolution: str = "year") -> xr.Dataset:
     pack = _pack(str(cfg.region))
     measures = configured_measures(cfg.measures)
     n_points = len(positions)
-    out = run_block(cfg, pack, measures, frame, n_points)
+    try:
+        out = run_block(cfg, pack, measures, frame, n_points)
+    except InputError as err:  # which points: the block runs them together
+        where = f"point {positions[0]}" if n_points == 1 else f"one of points {positions[0]}-{positions[-1]}"
+        raise InputError(f"{err} (sweep {where}; sweep_points.csv has their values)") from None
     out = out.assign_coords(sweep=np.asarray(positions, dtype=np.int64))
     return reduce(out, resolution)
 
