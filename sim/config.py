@@ -85,6 +85,7 @@ class SweepConfig:
     chunk: int = 0  #: points per vectorised block (0: as many as fit in max_memory_gb, at most 256)
     max_memory_gb: float = 4.0  #: memory a block may use [GB]
     resolution: str = "year"  #: year (annual sums) | step (every step, as results.nc)
+    variables: list[str] = field(default_factory=list)  #: keep only these variables in sweep.nc ([]: all)
     outputs: list[str] = field(
         default_factory=lambda: ["withdrawal_saving", "consumption_saving", "shortage", "total_cost"]
     )  #: saltelli/morris: the outputs whose sensitivity is analysed (docs/sweeps.md)

@@ -11,7 +11,7 @@ from conftest import DATA
 from sim.core import _as_config, simulate
 from sim.errors import InputError
 from sim.measures import load_measure, measure_names
-from sim.sweep.memory import choose_chunk
+from sim.sweep.memory import check_results, choose_chunk
 from sim.sweep.points import make_points
 from sim.sweep.run import run_sweep
 
@@ -380,3 +380,24 @@ def test_memory_limit_says_how_to_chunk():
         choose_chunk(cfg, 108, 20, 7, 6, 4.0, chunk=64)
     with pytest.raises(InputError, match=r"one point needs about"):
         choose_chunk(cfg, 108, 20, 7, 6, 0.5)
+
+
+def test_results_bigger_than_the_limit_are_refused_before_the_other_blocks_run():
+    check_results(0.4e6, 1000, 4.0)  # 0.8 GB: fits
+    with pytest.raises(InputError, match=r"the results of 10000 points need about 8.0 GB .* sweep.variables"):
+        check_results(0.4e6, 10000, 4.0)
+
+
+def test_variables_keeps_only_those():
+    base = {
+        "region": PACK,
+        "time": TIME,
+        "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
+    }
+    points = make_points(
+        {"method": "grid", "parameters": {"measures.household_saving.coverage": [0.2, 0.6]}}, _as_config(base)
+    )
+    ds = run_sweep(base, points, variables=["withdrawal_saving", "shortage"])
+    assert set(ds.data_vars) == {"withdrawal_saving", "shortage"}
+    with pytest.raises(InputError, match="'sweep.variables': no variable 'shortfall'"):
+        run_sweep(base, points, variables=["shortfall"])

@@ -90,10 +90,13 @@ def run_sweep_job(cfg: DictConfig, out_dir: Path) -> Path:
     method = str(cfg.sweep.method)
     points = make_points(cfg.sweep, cfg)
 
-    def mapper(fn, tasks, desc):
+    def on_cluster(fn, tasks, desc):
         return map_chunks(fn, tasks, settings, desc=desc)
 
-    ds = run_sweep(cfg, points, mapper=mapper, resolution=str(cfg.sweep.resolution))
+    mapper = None if settings.name == "serial" else on_cluster  # serial: sim.sweep.run.serial_map
+    ds = run_sweep(
+        cfg, points, mapper=mapper, resolution=str(cfg.sweep.resolution), variables=list(cfg.sweep.variables)
+    )
     sens = None
     if method in ("saltelli", "morris"):
         from sim.sensitivity import analyze, problem

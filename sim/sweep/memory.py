@@ -39,7 +39,13 @@ def members_per_point(cfg: DictConfig) -> int:
 
 
 def choose_chunk(
-    cfg: DictConfig, steps: int, units: int, sectors: int, sources: int, limit_gb: float, chunk: int = 0
+    cfg: DictConfig,
+    steps: int,
+    units: int,
+    sectors: int,
+    sources: int,
+    limit_gb: float,
+    chunk: int = 0,
 ) -> int:
     """Return the number of points per block: ``chunk`` if given, else as many as fit in the limit.
 
@@ -76,3 +82,23 @@ def choose_chunk(
             f"sweep.max_memory_gb={limit_gb:g}; set sweep.chunk={fits} or less (or 0 to choose it)"
         )
     return chunk
+
+
+def check_results(per_point_bytes: float, n_points: int, limit_gb: float) -> None:
+    """Raise if the results of the sweep would not fit in ``limit_gb``.
+
+    The blocks' results are held, then joined into one Dataset: about twice their size.
+
+    Raises
+    ------
+    InputError
+        Naming ``sweep.max_memory_gb``, the size, and how to make it smaller.
+    """
+    need = per_point_bytes * n_points * 2 / 1e9
+    if need > limit_gb:
+        raise InputError(
+            f"config key 'sweep.max_memory_gb': the results of {n_points} points need about {need:.1f} GB "
+            f"({per_point_bytes / 1e6:.2f} MB per point, twice while they are joined), over {limit_gb:g} GB; "
+            "keep fewer variables (sweep.variables=[...]), use sweep.resolution=year, or split the points "
+            "over several runs (sweep.method=csv)"
+        )

@@ -31,7 +31,7 @@ from sim.engine import SOURCES
 from sim.errors import InputError
 from sim.pack import Pack, load_pack
 from sim.scenario import Measure, configured_measures, scenario_matrix, vary
-from sim.sweep.memory import choose_chunk
+from sim.sweep.memory import check_results, choose_chunk
 from sim.timeaxis import make_time_axis
 from sim.variables import VARIABLES
 
@@ -121,8 +121,10 @@ def _pack(region: str) -> Pack:
     return _PACKS[region]
 
 
-def run_task(task: Task, resolution: str = "year") -> xr.Dataset:
+def run_task(task: Task, resolution: str = "year", variables: Sequence[str] = ()) -> xr.Dataset:
     """Run one block of a sweep (a picklable task; see :func:`plan`).
+
+    ``resolution`` as in :func:`reduce`; ``variables`` keeps only those (default: all).
 
     Returns
     -------
@@ -140,7 +142,14 @@ def run_task(task: Task, resolution: str = "year") -> xr.Dataset:
         where = f"point {positions[0]}" if n_points == 1 else f"one of points {positions[0]}-{positions[-1]}"
         raise InputError(f"{err} (sweep {where}; sweep_points.csv has their values)") from None
     out = out.assign_coords(sweep=np.asarray(positions, dtype=np.int64))
-    return reduce(out, resolution)
+    out = reduce(out, resolution)
+    if variables:
+        unknown = [v for v in variables if v not in out.data_vars]
+        if unknown:
+            have = ", ".join(sorted(str(v) for v in out.data_vars))
+            raise InputError(f"config key 'sweep.variables': no variable '{unknown[0]}'; the run has: {have}")
+        out = out[list(variables)]
+    return out
 
 
 def run_block(
@@ -250,8 +259,16 @@ def reduce(ds: xr.Dataset, resolution: str) -> xr.Dataset:
 
 
 def serial_map(fn: Callable, tasks: Sequence, desc: str) -> list:
-    """Run the tasks one after another (the default of :func:`run_sweep`)."""
-    return [fn(t) for t in tasks]
+    """Run the tasks one after another in this process, with a progress bar on a terminal.
+
+    The default of :func:`run_sweep`: every block is itself vectorised and its engine runs on
+    every core. (Two blocks on two threads, the engine taking turns, gained nothing on two
+    cores: the rest of a block holds the GIL or the memory bus.)
+    """
+    from sim.progress import progress
+
+    with progress(tasks, total=len(tasks), desc=desc, unit="block") as bar:
+        return [fn(t) for t in bar]
 
 
 def run_sweep(
@@ -259,6 +276,7 @@ def run_sweep(
     points: pd.DataFrame,
     mapper: Callable[[Callable, Sequence, str], list] | None = None,
     resolution: str = "year",
+    variables: Sequence[str] = (),
 ) -> xr.Dataset:
     """Run every point of ``points`` over the base configuration ``cfg``.
 
@@ -269,17 +287,28 @@ def run_sweep(
     points : pandas.DataFrame
         One row per point, one column per dotted config key (:func:`sim.sweep.points.make_points`).
     mapper : callable, optional
-        ``mapper(fn, tasks, desc) -> results`` runs the blocks (default: serially;
-        :func:`sim.distributed.map_chunks` runs them on a dask cluster).
+        ``mapper(fn, tasks, desc) -> results`` runs the blocks (default:
+        :func:`serial_map`; :func:`sim.distributed.map_chunks` runs them on a dask cluster). The first block
+        always runs here first: a bad point fails fast, and the size of the results is
+        checked against ``sweep.max_memory_gb`` before the others run.
     resolution : str
         ``year`` (default) or ``step`` (see :func:`reduce`).
+    variables : sequence of str
+        Keep only these variables (default: all).
 
     Returns
     -------
     xarray.Dataset
         The results of every point along ``sweep`` (0 .. n−1), with each swept key as a
         coordinate along ``sweep``.
+
+    Raises
+    ------
+    InputError
+        Bad points, an unknown variable, or results bigger than ``sweep.max_memory_gb``.
     """
+    from functools import partial
+
     if len(points) == 0:
         raise InputError("config key 'sweep': the sweep has no points")
     cfg = _as_config(cfg)
@@ -289,12 +318,16 @@ def run_sweep(
     pack = _pack(str(cfg.region))
     measures = configured_measures(cfg.measures)
     tasks = plan(cfg, points, pack, measures)
-    mapper = mapper or serial_map
-    from functools import partial
-
-    parts = mapper(partial(run_task, resolution=resolution), tasks, "sweep blocks")
+    task = partial(run_task, resolution=resolution, variables=tuple(variables))
+    first = task(tasks[0])
+    limit = float((cfg.get("sweep") or {}).get("max_memory_gb", 4.0))
+    check_results(first.nbytes / len(tasks[0][2]), len(points), limit)
+    parts = [first, *(mapper or serial_map)(task, tasks[1:], "sweep blocks")] if len(tasks) > 1 else [first]
     ds = xr.concat(parts, dim="sweep", data_vars="all", coords="different", compat="equals", join="outer")
-    ds = ds.sortby("sweep")
+    del parts
+    order = ds["sweep"].values
+    if np.any(order[1:] < order[:-1]):  # groups ran their points out of order
+        ds = ds.isel(sweep=np.argsort(order, kind="stable"))
     for col in points.columns:
         values = points[col].to_numpy()
         if values.dtype == object:
