@@ -384,7 +384,7 @@ def test_memory_limit_says_how_to_chunk():
 
 def test_results_bigger_than_the_limit_are_refused_before_the_other_blocks_run():
     check_results(0.4e6, 1000, 4.0)  # 0.8 GB: fits
-    with pytest.raises(InputError, match=r"the results of 10000 points need about 8.0 GB .* sweep.variables"):
+    with pytest.raises(InputError, match=r"the results of 10000 points need about 8.0 GB .*sweep.variables"):
         check_results(0.4e6, 10000, 4.0)
 
 
