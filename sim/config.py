@@ -116,6 +116,9 @@ class Config:
     time: TimeConfig = field(default_factory=TimeConfig)
     hydrology: HydrologyConfig = field(default_factory=HydrologyConfig)
     demand: dict[str, Any] = field(default_factory=dict)  #: options of each demand model
+    drivers: dict[str, Any] = field(
+        default_factory=lambda: {"set": {}, "scale": {}}
+    )  #: drivers.set/scale.<model>.<driver>: change the pack's drivers (sim.pack.adjust)
     measures: dict[str, Any] = field(default_factory=dict)
     comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)

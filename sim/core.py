@@ -27,6 +27,7 @@ from sim.hydrology.statistics import load_correlation, load_statistics
 from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
+from sim.pack.adjust import adjust_drivers
 from sim.risk import risk_dataset
 from sim.scenario import (
     Measure,
@@ -349,8 +350,16 @@ def compare(
             f"Shapley values; raise the limit or set comparison.attribution=one_at_a_time"
         )
     if mode == "shapley":
+        from tqdm import tqdm
+
         build = build_inputs if samples is None else partial(build_inputs, samples=samples)
-        att = attribute(cfg, pack, measures, build, chunk=int(comp.chunk))
+        with tqdm(desc="attribution subsets", unit="subset", disable=None, leave=False) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            att = attribute(cfg, pack, measures, build, chunk=int(comp.chunk), progress=advance)
         by_measure = att["saving_shapley"]
     else:
         att = one_at_a_time(cfg, pack, measures, samples)
@@ -411,7 +420,7 @@ def prepare(cfg: Config | DictConfig | Mapping[str, Any] | None) -> tuple[DictCo
         The measures switched on, in the order they apply.
     """
     cfg = _as_config(cfg)
-    pack = load_pack(str(cfg.region))
+    pack = adjust_drivers(load_pack(str(cfg.region)), cfg.get("drivers"))
     measures = configured_measures(cfg.measures)
     if measures and str(cfg.comparison.scenario) == "baseline":
         raise InputError("config key 'comparison.scenario': 'baseline' names the run without measures")

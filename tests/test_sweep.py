@@ -401,3 +401,41 @@ def test_variables_keeps_only_those():
     assert set(ds.data_vars) == {"withdrawal_saving", "shortage"}
     with pytest.raises(InputError, match="'sweep.variables': no variable 'shortfall'"):
         run_sweep(base, points, variables=["shortfall"])
+
+
+def test_drivers_scale_and_set_by_hand_and_in_a_sweep():
+    from sim.errors import InputError as Err
+    from sim.pack import load_pack
+    from sim.pack.adjust import adjust_drivers
+
+    pack = load_pack(PACK)
+    model = next(iter(pack.drivers))
+    name = next(v for v in pack.drivers[model].data_vars if pack.drivers[model][v].dtype.kind == "f")
+    old = pack.drivers[model][name].copy(deep=True)
+    scaled = adjust_drivers(pack, {"scale": {model: {name: 1.5}}}).drivers[model][name]
+    np.testing.assert_allclose(scaled.values, old.values * 1.5)
+    fixed = adjust_drivers(pack, {"set": {model: {name: 0.25}}, "scale": {model: {name: 2.0}}}).drivers[
+        model
+    ][name]
+    np.testing.assert_allclose(fixed.values[np.isfinite(old.values)], 0.5)  # set, then scale
+    np.testing.assert_array_equal(pack.drivers[model][name].values, old.values)  # the pack is not changed
+    with pytest.raises(
+        Err, match=rf"'drivers.scale.{model}.{name}x': the pack has no driver .* did you mean '{name}'"
+    ):
+        adjust_drivers(pack, {"scale": {model: {name + "x": 1.0}}})
+    with pytest.raises(Err, match="expected a factor >= 0"):
+        adjust_drivers(pack, {"scale": {model: {name: -1.0}}})
+    with pytest.raises(Err, match="'drivers.scale.nomodel': no sector uses this model"):
+        adjust_drivers(pack, {"scale": {"nomodel": {name: 1.0}}})
+
+
+def test_a_driver_growth_rate_can_be_swept():
+    base = {"region": "inner_mongolia", "time": IM_TIME, "comparison": {"attribution": "none"}}
+    key = "drivers.scale.industry.value_added_growth"
+    points = make_points({"method": "grid", "parameters": {key: [0.5, 1.5]}}, _as_config(base))
+    sweep = run_sweep(base, points, resolution="step")
+    assert_same_as_single_runs(sweep, base, points)
+    industry = (
+        sweep["requirement"].sel(sector="industry", scenario="baseline").sum(("time", "unit", "sample"))
+    )
+    assert float(industry.isel(sweep=1)) > float(industry.isel(sweep=0))  # faster growth, more water

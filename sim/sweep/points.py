@@ -50,7 +50,8 @@ def sweepable_keys(cfg: DictConfig) -> list[str]:
     Returns
     -------
     list of str
-        Sorted paths, e.g. ``hydrology.runoff_factor`` or ``measures.sponge_city.coverage``.
+        Sorted paths, e.g. ``hydrology.runoff_factor``, ``measures.sponge_city.coverage`` or
+        ``drivers.scale.industry.value_added_growth`` (every driver of the pack).
     """
     from sim.measures import load_measure
     from sim.measures.base import COMMON_OPTIONS
@@ -67,6 +68,12 @@ def sweepable_keys(cfg: DictConfig) -> list[str]:
 
     assert isinstance(tree, dict)
     walk({k: v for k, v in tree.items() if k not in FIXED}, "")
+    from sim.pack import load_pack
+
+    for model, ds in load_pack(str(cfg.region)).drivers.items():
+        for var in ds.data_vars:
+            keys.update({f"drivers.set.{model}.{var}", f"drivers.scale.{model}.{var}"})
+    keys.difference_update({"drivers.set", "drivers.scale"})
     for name in tree.get("measures") or {}:
         module = load_measure(str(name))
         for option in (*COMMON_OPTIONS, *module.PARAMETERS):

@@ -30,6 +30,7 @@ from sim.core import _as_config, balance, build_inputs, finish
 from sim.engine import SOURCES
 from sim.errors import InputError
 from sim.pack import Pack, load_pack
+from sim.pack.adjust import adjust_drivers
 from sim.scenario import Measure, configured_measures, scenario_matrix, vary
 from sim.sweep.memory import check_results, choose_chunk
 from sim.timeaxis import make_time_axis
@@ -57,7 +58,9 @@ def with_values(cfg: DictConfig, values: Mapping[str, Any]) -> DictConfig:
     """Return a copy of ``cfg`` with the dotted keys of ``values`` set."""
     out = cfg.copy()
     for key, value in values.items():
-        OmegaConf.update(out, key, _plain(value), merge=False, force_add=key.startswith("measures."))
+        OmegaConf.update(
+            out, key, _plain(value), merge=False, force_add=key.startswith(("measures.", "drivers."))
+        )
     return out
 
 
@@ -133,7 +136,7 @@ def run_task(task: Task, resolution: str = "year", variables: Sequence[str] = ()
     """
     plain, frame, positions = task
     cfg = _as_config(plain)
-    pack = _pack(str(cfg.region))
+    pack = adjust_drivers(_pack(str(cfg.region)), cfg.get("drivers"))
     measures = configured_measures(cfg.measures)
     n_points = len(positions)
     try:
@@ -315,7 +318,7 @@ def run_sweep(
     if str(cfg.comparison.attribution) != "none":
         logger.info("sweep: the attribution of each point is not computed (comparison.attribution=none)")
         cfg = with_values(cfg, {"comparison.attribution": "none"})
-    pack = _pack(str(cfg.region))
+    pack = adjust_drivers(_pack(str(cfg.region)), cfg.get("drivers"))
     measures = configured_measures(cfg.measures)
     tasks = plan(cfg, points, pack, measures)
     task = partial(run_task, resolution=resolution, variables=tuple(variables))
