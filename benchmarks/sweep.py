@@ -7,7 +7,8 @@ appliances. Both sides use the same configuration: ``scenario=action_plan``, mon
 2022–2030, ``comparison.attribution=none`` (a sweep does not attribute), the diagnosis on.
 
 * vectorised: ``sim.sweep.run_sweep`` over the first N points (10 … 10⁴; 10⁴ repeats the grid
-  with a finer elasticity axis), each size in a fresh process, after a warm-up;
+  with a finer elasticity axis, and keeps five summary variables: all of them would need
+  about 8 GB), each size in a fresh process, after a warm-up;
 * multirun: ``water-sim -m`` with the basic launcher (jobs one after another in one process)
   over ``--jobs`` points of the grid (default 10), timed as a whole, then extrapolated to 1000
   jobs: start-up + 1000 × the time per job;
@@ -41,6 +42,7 @@ import sim
 from sim.sweep.points import make_points
 from sim.sweep.run import run_sweep
 n, axes, base, engine = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
+variables = json.loads(sys.argv[5])
 cfg = sim.compose(base + ([f"engine=dask", f"engine.n_workers={engine}"] if engine != "serial" else []))
 if n > 1000:  # a finer first axis: n / 100 values
     first = next(iter(axes))
@@ -53,17 +55,30 @@ if engine != "serial":
     settings = EngineSettings.from_config(cfg.engine)
     mapper = lambda fn, tasks, desc: map_chunks(fn, tasks, settings, desc=desc)
 t0 = time.perf_counter()
-ds = run_sweep(cfg, points, mapper=mapper)
+ds = run_sweep(cfg, points, mapper=mapper, variables=variables)
 wall = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"wall": wall, "rss": rss, "points": int(ds.sizes["sweep"]), "mb": ds.nbytes / 1e6}))
 """
 
 
-def vectorised(n: int, engine: str = "serial") -> dict:
+#: the outputs kept for the largest sweeps (all variables of 10^4 points need about 8 GB)
+SUMMARY = ["withdrawal_saving", "consumption_saving", "shortage", "cap_use", "total_cost"]
+
+
+def vectorised(n: int, engine: str = "serial", variables: list[str] | None = None) -> dict:
     """One sweep size in a fresh interpreter: wall time [s], peak RSS [MB], result size [MB]."""
     out = subprocess.run(
-        [sys.executable, "-c", CASE, str(n), json.dumps(AXES), json.dumps(BASE), engine],
+        [
+            sys.executable,
+            "-c",
+            CASE,
+            str(n),
+            json.dumps(AXES),
+            json.dumps(BASE),
+            engine,
+            json.dumps(variables or []),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -104,18 +119,22 @@ def multirun(jobs: int) -> dict:
 def main() -> None:
     """Print the tables of docs/performance.md."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000, 10000])
     parser.add_argument("--jobs", type=int, default=10)
     parser.add_argument("--dask", action="store_true")
     args = parser.parse_args()
     vectorised(2)  # warm-up: numba cache
     rows = {}
-    print("| points | wall [s] | per point [ms] | peak RSS [MB] | sweep.nc in memory [MB] |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| points | variables | wall [s] | per point [ms] | peak RSS [MB] | sweep.nc in memory [MB] |")
+    print("|---:|---|---:|---:|---:|---:|")
     for n in args.sizes:
-        r = vectorised(n)
+        kept = SUMMARY if n > 1000 else None
+        r = vectorised(n, variables=kept)
         rows[n] = r
-        print(f"| {n} | {r['wall']:.1f} | {1000 * r['wall'] / n:.0f} | {r['rss']:.0f} | {r['mb']:.0f} |")
+        label = "5 summary" if kept else "all"
+        print(
+            f"| {n} | {label} | {r['wall']:.1f} | {1000 * r['wall'] / n:.0f} | {r['rss']:.0f} | {r['mb']:.0f} |"
+        )
     if args.jobs:
         m = multirun(args.jobs)
         print()
