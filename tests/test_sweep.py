@@ -99,38 +99,14 @@ def test_grid_is_the_full_factorial_and_zip_pairs():
 def test_latin_hypercube_puts_one_point_in_every_stratum():
     cfg = _cfg({"household_saving": {}})
     n = 50
-    pts = make_points(
-        {
-            "method": "lhs",
-            "n": n,
-            "seed": 3,
-            "parameters": {
-                "measures.household_saving.coverage": [0.2, 0.7],
-                "hydrology.runoff_factor": [0.5, 1.5],
-            },
-        },
-        cfg,
-    )
+    ranges = {"measures.household_saving.coverage": [0.2, 0.7], "hydrology.runoff_factor": [0.5, 1.5]}
+    design = {"method": "lhs", "n": n, "seed": 3, "parameters": ranges}
+    pts = make_points(design, cfg)
     assert len(pts) == n
-    for key, (low, high) in {
-        "measures.household_saving.coverage": (0.2, 0.7),
-        "hydrology.runoff_factor": (0.5, 1.5),
-    }.items():
+    for key, (low, high) in ranges.items():
         strata = np.floor((pts[key].to_numpy() - low) / (high - low) * n).astype(int)
         assert sorted(strata) == list(range(n))  # exactly one point per 1/n interval
-    again = make_points(
-        {
-            "method": "lhs",
-            "n": n,
-            "seed": 3,
-            "parameters": {
-                "measures.household_saving.coverage": [0.2, 0.7],
-                "hydrology.runoff_factor": [0.5, 1.5],
-            },
-        },
-        cfg,
-    )
-    pd.testing.assert_frame_equal(pts, again)
+    pd.testing.assert_frame_equal(pts, make_points(design, cfg))  # the same seed, the same points
 
 
 def test_sobol_points_are_balanced_and_years_are_integers():
