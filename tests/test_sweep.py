@@ -24,6 +24,22 @@ EXTRA = {"crop_structure": {"from_crops": ["wheat"], "to_crops": ["maize"]}}
 LINKED = {"sponge_city": ("to_green", "to_recharge", "to_reuse"), "efficient_irrigation": ()}
 
 
+#: household saving on the two-unit pack, fully built from 2021
+HOUSEHOLD = {
+    "region": PACK,
+    "time": TIME,
+    "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
+}
+
+
+def coverage_points(values):
+    """A grid over the household-saving coverage."""
+    return make_points(
+        {"method": "grid", "parameters": {"measures.household_saving.coverage": values}},
+        _as_config(HOUSEHOLD),
+    )
+
+
 def _cfg(measures, region=PACK, time=TIME, **extra):
     return _as_config({"region": region, "time": time, "measures": measures, **extra})
 
@@ -270,11 +286,7 @@ def test_every_effect_parameter_can_vary_along_the_sweep(name):
 
 
 def test_points_that_differ_outside_the_measures_run_in_groups():
-    base = {
-        "region": PACK,
-        "time": TIME,
-        "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
-    }
+    base = HOUSEHOLD
     points = make_points(
         {
             "method": "grid",
@@ -309,14 +321,8 @@ def test_points_that_differ_outside_the_measures_run_in_groups():
 
 
 def test_year_resolution_sums_flows_and_keeps_the_last_storage():
-    base = {
-        "region": PACK,
-        "time": TIME,
-        "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
-    }
-    points = make_points(
-        {"method": "grid", "parameters": {"measures.household_saving.coverage": [0.2, 0.6]}}, _as_config(base)
-    )
+    base = HOUSEHOLD
+    points = coverage_points([0.2, 0.6])
     step = run_sweep(base, points, resolution="step")
     year = run_sweep(base, points, resolution="year")
     np.testing.assert_allclose(
@@ -329,15 +335,8 @@ def test_year_resolution_sums_flows_and_keeps_the_last_storage():
 
 
 def test_blocks_of_one_point_give_the_same_results():
-    base = {
-        "region": PACK,
-        "time": TIME,
-        "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
-    }
-    points = make_points(
-        {"method": "grid", "parameters": {"measures.household_saving.coverage": [0.2, 0.4, 0.6]}},
-        _as_config(base),
-    )
+    base = HOUSEHOLD
+    points = coverage_points([0.2, 0.4, 0.6])
     together = run_sweep(base, points)
     apart = run_sweep({**base, "sweep": {"chunk": 1}}, points)
     xr.testing.assert_allclose(together, apart, rtol=1e-13, atol=1e-12)
@@ -365,14 +364,8 @@ def test_results_bigger_than_the_limit_are_refused_before_the_other_blocks_run()
 
 
 def test_variables_keeps_only_those():
-    base = {
-        "region": PACK,
-        "time": TIME,
-        "measures": {"household_saving": {"start_year": 2020, "target_year": 2021}},
-    }
-    points = make_points(
-        {"method": "grid", "parameters": {"measures.household_saving.coverage": [0.2, 0.6]}}, _as_config(base)
-    )
+    base = HOUSEHOLD
+    points = coverage_points([0.2, 0.6])
     ds = run_sweep(base, points, variables=["withdrawal_saving", "shortage"])
     assert set(ds.data_vars) == {"withdrawal_saving", "shortage"}
     with pytest.raises(InputError, match="'sweep.variables': no variable 'shortfall'"):
