@@ -67,6 +67,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
 }
 
 
+def is_stock(name: str) -> bool:
+    """Whether variable ``name`` is a stock at the end of a step (storages, cumulative sums) [-].
+
+    Stocks are not summed over time: a year's value is its last step's.
+    """
+    return name.endswith("_storage") or name.startswith("cumulative_") or name == "reclaimed_pool"
+
+
 def annotate(ds: xr.Dataset) -> xr.Dataset:
     """Set ``units`` and ``long_name`` (and ``cell_methods`` for flows) on known variables.
 
@@ -83,7 +91,7 @@ def annotate(ds: xr.Dataset) -> xr.Dataset:
     for name, (units, long_name) in VARIABLES.items():
         if name in ds:
             attrs = {"units": units, "long_name": long_name}
-            stock = name.endswith("_storage") or name.startswith("cumulative_") or name == "reclaimed_pool"
+            stock = is_stock(name)
             if "time" in ds[name].dims and not stock:
                 attrs["cell_methods"] = "time: sum"
             elif "year" in ds[name].dims and units == "hm3/a":

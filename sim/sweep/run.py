@@ -34,7 +34,7 @@ from sim.pack.adjust import adjust_drivers
 from sim.scenario import Measure, configured_measures, scenario_matrix, vary
 from sim.sweep.memory import check_results, choose_chunk
 from sim.timeaxis import make_time_axis
-from sim.variables import VARIABLES
+from sim.variables import VARIABLES, is_stock
 
 logger = logging.getLogger(__name__)
 
@@ -229,10 +229,6 @@ def combined_costs(ds: xr.Dataset, label: str) -> xr.Dataset:
     return xr.Dataset(out)
 
 
-def _stock(name: str) -> bool:
-    return name.endswith("_storage") or name.startswith("cumulative_") or name == "reclaimed_pool"
-
-
 def reduce(ds: xr.Dataset, resolution: str) -> xr.Dataset:
     """Keep every step (``step``) or reduce the step variables to calendar years (``year``).
 
@@ -252,9 +248,9 @@ def reduce(ds: xr.Dataset, resolution: str) -> xr.Dataset:
             keep[name] = da
         elif name in VARIABLES:
             grouped = da.groupby(year)
-            red = grouped.last("time") if _stock(str(name)) else grouped.sum("time", skipna=False)
+            red = grouped.last("time") if is_stock(str(name)) else grouped.sum("time", skipna=False)
             attrs = dict(da.attrs)
-            if not _stock(str(name)) and attrs.get("units") == "hm3":
+            if not is_stock(str(name)) and attrs.get("units") == "hm3":
                 attrs.update(units="hm3/a", cell_methods="year: sum")
             keep[name] = red.assign_attrs(attrs)
     out = xr.Dataset(keep, attrs=ds.attrs)
