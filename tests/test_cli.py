@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -18,7 +19,11 @@ def test_cli_writes_results_and_summary(tmp_path, tiny_pack):
     run_dir = tmp_path / "run"
     proc = run_cli(f"region={tiny_pack}", *TINY_TIME, f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "results:" in proc.stdout
+    last = proc.stdout.strip().splitlines()[-1]  # the closing line: points, time, where
+    assert re.fullmatch(
+        rf"run: 1 point \(1 scenario x sample members\) in \d+\.\d s: {re.escape(str(run_dir))}/results.nc",
+        last,
+    ), last
     with xr.open_dataset(run_dir / "results.nc") as ds:
         for dim in ("scenario", "sample", "time", "unit", "sector", "source"):
             assert dim in ds.dims
