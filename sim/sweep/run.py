@@ -103,11 +103,9 @@ def plan(cfg: DictConfig, points: pd.DataFrame, pack: Pack, measures: Sequence[M
             float(sweep.get("max_memory_gb", 4.0)),
             int(sweep.get("chunk", 0)),
         )
-        if not vector:
-            chunk = 1  # identical points: run once, copy to the others
         plain = OmegaConf.to_container(cfg_g, resolve=True)
         assert isinstance(plain, dict)
-        step = len(rows) if not vector else chunk
+        step = chunk if vector else len(rows)  # identical points: one task runs them once
         for lo in range(0, len(rows), step):
             block = rows[lo : lo + step]
             tasks.append((plain, points.iloc[block][vector].reset_index(drop=True), block))
