@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -407,8 +407,12 @@ def one_at_a_time(
     )
 
 
-def prepare(cfg: Config | DictConfig | Mapping[str, Any] | None) -> tuple[DictConfig, Pack, list[Measure]]:
-    """Merge ``cfg`` over the schema, load its pack and check its measures.
+def prepare(
+    cfg: Config | DictConfig | Mapping[str, Any] | None, loader: Callable[[str], Pack] = load_pack
+) -> tuple[DictConfig, Pack, list[Measure]]:
+    """Merge ``cfg`` over the schema, load its pack (drivers changed by ``drivers.*``), check its measures.
+
+    ``loader`` loads a pack by name or path (a sweep passes one that keeps packs loaded).
 
     Returns
     -------
@@ -420,7 +424,7 @@ def prepare(cfg: Config | DictConfig | Mapping[str, Any] | None) -> tuple[DictCo
         The measures switched on, in the order they apply.
     """
     cfg = _as_config(cfg)
-    pack = adjust_drivers(load_pack(str(cfg.region)), cfg.get("drivers"))
+    pack = adjust_drivers(loader(str(cfg.region)), cfg.get("drivers"))
     measures = configured_measures(cfg.measures)
     if measures and str(cfg.comparison.scenario) == "baseline":
         raise InputError("config key 'comparison.scenario': 'baseline' names the run without measures")

@@ -26,12 +26,11 @@ import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 
 from sim.comparison import costs, savings
-from sim.core import _as_config, balance, build_inputs, finish
+from sim.core import _as_config, balance, build_inputs, finish, prepare
 from sim.engine import SOURCES
 from sim.errors import InputError
 from sim.pack import Pack, load_pack
-from sim.pack.adjust import adjust_drivers
-from sim.scenario import Measure, configured_measures, scenario_matrix, vary
+from sim.scenario import Measure, scenario_matrix, vary
 from sim.sweep.memory import check_results, choose_chunk
 from sim.timeaxis import make_time_axis
 from sim.variables import VARIABLES, is_stock
@@ -133,9 +132,7 @@ def run_task(task: Task, resolution: str = "year", variables: Sequence[str] = ()
         The block's points along ``sweep`` (coordinate: their positions in the table).
     """
     plain, frame, positions = task
-    cfg = _as_config(plain)
-    pack = adjust_drivers(_pack(str(cfg.region)), cfg.get("drivers"))
-    measures = configured_measures(cfg.measures)
+    cfg, pack, measures = prepare(plain, loader=_pack)
     n_points = len(positions)
     try:
         out = run_block(cfg, pack, measures, frame, n_points)
@@ -312,8 +309,7 @@ def run_sweep(
     if str(cfg.comparison.attribution) != "none":
         logger.info("sweep: the attribution of each point is not computed (comparison.attribution=none)")
         cfg = with_values(cfg, {"comparison.attribution": "none"})
-    pack = adjust_drivers(_pack(str(cfg.region)), cfg.get("drivers"))
-    measures = configured_measures(cfg.measures)
+    cfg, pack, measures = prepare(cfg, loader=_pack)
     tasks = plan(cfg, points, pack, measures)
     task = partial(run_task, resolution=resolution, variables=tuple(variables))
     first = task(tasks[0])
