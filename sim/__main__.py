@@ -178,6 +178,13 @@ def main() -> None:
     """Console-script entry point: ``water-sim [overrides]`` or ``water-sim report RUN_DIR``."""
     if len(sys.argv) > 1 and sys.argv[1] == "report":
         sys.exit(report_main(sys.argv[2:]))
+    from sim.overrides import check_measure_overrides
+
+    try:
+        check_measure_overrides(sys.argv[1:])
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     _hydra_main()
 
 

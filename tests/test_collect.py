@@ -54,3 +54,43 @@ def test_collect_of_a_folder_without_jobs(tmp_path):
 
     with pytest.raises(InputError, match="no job folder with results.nc"):
         collect(tmp_path)
+
+
+def test_the_issue_multirun_of_design_years_and_a_measure(tmp_path):
+    """hydrology=p50,p95 × sponge-city coverage 0, 0.3, 0.6 (0: the baseline) -> one sweep.nc."""
+    from conftest import DATA
+
+    pack = DATA / "measures_pack"
+    base = ["-m", f"region={pack}", "time.start=2020-01", "time.end=2021-12", "report=none"]
+    # the issue's literal form: the job with measures=[] has no sponge_city to set
+    bad = run_cli(
+        *base, "hydrology=p50,p95", "measures=[],[sponge_city]", "measures.sponge_city.coverage=0.3,0.6",
+        f"hydra.sweep.dir={tmp_path / 'bad'}", cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        (
+            "error: config key 'measures.sponge_city.coverage': the run with measures=[] has no sponge_city to set; "
+            "keep sponge_city in every choice and sweep from 0 instead (a coverage of 0 is the baseline), e.g. "
+            "'measures=[sponge_city]' measures.sponge_city.coverage=0,0.3,0.6"
+        )
+    ]
+    assert not (tmp_path / "bad").exists()
+    # what it means, as the message says
+    sweep = tmp_path / "good"
+    good = run_cli(
+        *base, "hydrology=p50,p95", "measures=[sponge_city]", "measures.sponge_city.start_year=2020",
+        "measures.sponge_city.coverage=0,0.3,0.6", "comparison.attribution=none", f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+    with xr.open_dataset(sweep / "sweep.nc") as ds:
+        assert ds.attrs["jobs"] == 6
+        assert list(ds["hydrology"].values) == ["p50", "p95"]
+        saved = ds["consumption_saving"].sel(scenario="scenario", year=2021)
+        saved = saved.sum(("unit", "sector", "sample"), skipna=False)
+        # each design year keeps its own guarantee rate along `frequency` (NaN at the other's)
+        saved = saved.max("frequency").transpose("hydrology", "measures.sponge_city.coverage").values
+        assert np.isfinite(saved).all()
+        assert np.all(saved[:, 0] == 0.0)  # coverage 0 is the baseline, bit for bit
+        assert np.all(saved[:, 2] > saved[:, 1]) and np.all(saved[:, 1] > 0)
