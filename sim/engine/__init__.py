@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from sim.engine.kernel import N_SOURCES, run_kernel, run_kernel_parallel
-from sim.engine.network import topological_order
+from sim.engine.network import group_by_component, topological_order
 
 #: Source names, in the kernel's index order.
 SOURCES = ("surface", "groundwater", "transfer", "reclaimed", "harvested", "other")
@@ -113,7 +113,9 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     index = {u: i for i, u in enumerate(units)}
     link_from = np.array([index[str(u)] for u in inputs["link_from"].values], dtype=np.int64)
     link_to = np.array([index.get(str(u), -1) for u in inputs["link_to"].values], dtype=np.int64)
-    order = topological_order(len(units), link_from, link_to)
+    order, part_ptr = group_by_component(
+        topological_order(len(units), link_from, link_to), link_from, link_to
+    )
     rank_src = rank_sources(inputs["preference"])
     stage_src, stage_rank = stages(inputs["priority"].values, rank_src)
 
@@ -140,7 +142,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     unit_out = np.empty((9, nbatch, nt, nu))
     kernel = run_kernel_parallel if nbatch > 1 else run_kernel
     kernel(
-        nbatch, order, link_from, link_to,
+        nbatch, order, part_ptr, link_from, link_to,
         b("link_share", "link"), b("link_capacity", "time", "link"),
         stage_src, stage_rank, rank_src,
         b("requirement", "time", "unit", "sector"), bt("consumption_fraction", "unit", "sector"),

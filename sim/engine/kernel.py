@@ -25,6 +25,12 @@ The allocation rule (``docs/model.md`` §2):
   taking water any downstream delivery relied on, upstream-most first; hence the
   downstream-most reservoir releases first. What a full reservoir cannot hold spills.
 
+Layout: the work arrays are packed into a few 2-D arrays with named rows (``lin[W0]``,
+``topo[T_ORDER]``, ...). A call between compiled functions costs about 6.5 ns per array
+argument (measured on the development machine), and the solver's helpers run tens of
+times per step, so passing 5 packed arrays instead of 50 loose ones halves the cost of a
+small network's step (``docs/performance.md``).
+
 Numerics: the constraints of a stage are concave, piecewise-linear and non-increasing
 in the common coverage ``t``, so Newton steps taken from ``t = 1`` approach the largest
 feasible ``t`` monotonically from above and stop after finitely many steps.
@@ -46,33 +52,63 @@ N_SOURCES = 6
 
 _MAX_NEWTON = 200
 
-
-# Rows of the ``lin`` array that describes a trial in :func:`_forward`.
-W0, A, R0, AR, K0, KDIR = 0, 1, 2, 3, 4, 5
-# Rows of the ``ws_f`` work array filled by :func:`_forward`.
+# Rows of ``topo`` (int): the network, shared by every batch member. Units are in
+# topological order, grouped by connected part: part c is ``topo[T_ORDER, j0:j1]`` with
+# ``j0, j1 = topo[T_PART, c], topo[T_PART, c + 1]``; ``topo[T_PART_OF, u]`` is u's part.
+T_ORDER, T_PTR, T_OUT, T_TO, T_FROM, T_PART, T_PART_OF = 0, 1, 2, 3, 4, 5, 6
+# Rows of ``lk`` (float, per link): outflow share [1] and this step's capacity [hm3].
+LK_SHARE, LK_CAP = 0, 1
+# Rows of ``lin`` (float, per unit): a trial of :func:`_forward` is described by affine
+# functions of the coverage ``t`` [hm3]: withdrawal ``lin[W0] + t * lin[A]``, river return
+# ``lin[R0] + t * lin[AR]``, retention at the outlet ``lin[K0] + t * lin[KDIR]``; ``NAT`` is
+# the water a unit holds before any withdrawal (natural inflow plus reservoir storage above
+# dead storage) and ``CCAP`` the upper bound of the withdrawal (diversion capacity).
+W0, A, R0, AR, K0, KDIR, NAT, CCAP = 0, 1, 2, 3, 4, 5, 6, 7
+N_LIN = 8
+# Rows of ``ws_f`` filled by :func:`_forward` (per unit, LFLOW per link).
 INTAKE, DINTAKE, OUTFLOW, DOUT, LFLOW = 0, 1, 2, 3, 4
+# Rows of the stage demands: ``dem_i`` (int) and ``dem_f`` (float).
+D_U, D_S, D_FROZEN = 0, 1, 2
+D_REM, D_RHO, D_Y = 0, 1, 2
+# Rows of ``sec`` (per unit and sector, this step): requirement [hm3] and the fractions [1].
+S_REQ, S_CONS, S_RRIV, S_RGW, S_RWW = 0, 1, 2, 3, 4
+# Rows of ``uin`` (per unit, this step) [hm3, or 1 for the reuse fraction].
+(
+    I_NAT, I_SCAP, I_GWC, I_GWR, I_TRS, I_RCC, I_HRV, I_OTH, I_GWA, I_REUSE, I_TRA, I_RCAP, I_RDEAD,
+    I_GWY,
+) = range(14)  # fmt: skip
+N_UIN = 14
+# Rows of ``st``, the state carried from step to step [hm3].
+X_RES, X_GWS, X_GWUSED, X_TRUSED, X_POOL = 0, 1, 2, 3, 4
+# Rows of ``uw``, per-unit work values of one step [hm3].
+U_BASE, U_AV0R, U_PUMP, U_GWRET, U_WW, U_DISC, U_WFIX, U_RFIX, U_ASKED = range(9)
+N_UW = 9
+# Rows of ``stg`` (stage, sector) and ``rk`` (sector, rank), int.
+STG_SRC, STG_RANK = 0, 1
+RK_SRC, RK_SLOT = 0, 1
+# Rows of ``unit_out`` (see :func:`run_kernel`).
+O_INFLOW, O_OUTFLOW, O_RES, O_RELEASE, O_SPILL, O_AQUIFER, O_OVERDRAFT, O_POOL, O_DISCHARGE = range(9)
 
 
 @njit(cache=True)
-def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f):
-    """Route water through the network for a trial coverage ``t``.
+def _forward(t, topo, lk, lin, ws_f, j0, j1):
+    """Route water through the units ``topo[T_ORDER, j0:j1]`` for a trial coverage ``t``.
 
-    ``lin`` (6, unit) holds affine functions of ``t`` [hm3]: withdrawal at unit u is
-    ``lin[W0, u] + t * lin[A, u]``, river return ``lin[R0, u] + t * lin[AR, u]`` and
-    retention at the outlet ``lin[K0, u] + t * lin[KDIR, u]``. Fills the rows INTAKE,
-    DINTAKE, OUTFLOW, DOUT (per unit) and LFLOW (per link) of ``ws_f`` and returns the smallest
-    slack over the constraints ``intake >= withdrawal`` and ``outflow >= 0``, with the right
+    The units are one or more whole parts of the network (no link enters them from
+    outside). ``lin`` describes the trial (see the row constants). Fills the rows INTAKE, DINTAKE,
+    OUTFLOW, DOUT (per unit) and LFLOW (per link) of ``ws_f`` and returns the smallest slack
+    over the constraints ``intake >= withdrawal`` and ``outflow >= 0`` [hm3], with the right
     derivative of the constraint that attains it. (Arrays are indexed in place, never sliced:
     a slice costs reference-count updates that would dominate this small loop.)
     """
-    n = order.shape[0]
-    for i in range(n):
-        ws_f[INTAKE, i] = nat[i]
+    for j in range(j0, j1):
+        i = topo[T_ORDER, j]
+        ws_f[INTAKE, i] = lin[NAT, i]
         ws_f[DINTAKE, i] = 0.0
     g_min = np.inf
     g_slope = 0.0
-    for j in range(n):
-        u = order[j]
+    for j in range(j0, j1):
+        u = topo[T_ORDER, j]
         g = ws_f[INTAKE, u] - (lin[W0, u] + t * lin[A, u])
         dg = ws_f[DINTAKE, u] - lin[A, u]
         if g < g_min or (g == g_min and dg < g_slope):
@@ -85,16 +121,16 @@ def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
         if out < g_min or (out == g_min and do < g_slope):
             g_min = out
             g_slope = do
-        for p in range(out_ptr[u], out_ptr[u + 1]):
-            li = out_links[p]
-            q = share[li] * out
-            dq = share[li] * do
-            c = lcap[li]
+        for p in range(topo[T_PTR, u], topo[T_PTR, u + 1]):
+            li = topo[T_OUT, p]
+            q = lk[LK_SHARE, li] * out
+            dq = lk[LK_SHARE, li] * do
+            c = lk[LK_CAP, li]
             if q > c or (q == c and dq > 0.0):
                 q = c
                 dq = 0.0
             ws_f[LFLOW, li] = q
-            v = link_to[li]
+            v = topo[T_TO, li]
             if v >= 0:
                 ws_f[INTAKE, v] += q
                 ws_f[DINTAKE, v] += dq
@@ -102,18 +138,19 @@ def _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
 
 
 @njit(cache=True)
-def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ccap, tol, ws_f):
+def _max_step(t_hi, topo, lk, lin, tol, ws_f, j0, j1):
     """Largest t in [0, t_hi] that keeps every constraint feasible (Newton from the right).
 
-    ``ccap`` adds the linear constraints ``lin[W0] + t * lin[A] <= ccap`` (diversion
-    capacity) [hm3]. On return, ``ws_f`` holds the routing at the returned ``t``.
+    Over the units ``topo[T_ORDER, j0:j1]`` (see :func:`_forward`). Besides the constraints of :func:`_forward`, the withdrawal stays within
+    ``lin[CCAP]`` (diversion capacity) [hm3]. On return, ``ws_f`` holds the routing at the
+    returned ``t``.
     """
-    n = order.shape[0]
     t = t_hi
     for _ in range(_MAX_NEWTON):
-        g, dg = _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
-        for u in range(n):
-            s = ccap[u] - (lin[W0, u] + t * lin[A, u])
+        g, dg = _forward(t, topo, lk, lin, ws_f, j0, j1)
+        for j in range(j0, j1):
+            u = topo[T_ORDER, j]
+            s = lin[CCAP, u] - (lin[W0, u] + t * lin[A, u])
             if s < g or (s == g and -lin[A, u] < dg):
                 g = s
                 dg = -lin[A, u]
@@ -127,87 +164,89 @@ def _max_step(t_hi, order, out_ptr, out_links, link_to, share, lcap, nat, lin, c
         t = max(t_new, 0.0)
     else:
         # out of iterations (not seen in practice): keep the last trial and its routing
-        _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+        _forward(t, topo, lk, lin, ws_f, j0, j1)
         return t
-    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+    _forward(0.0, topo, lk, lin, ws_f, j0, j1)
     return 0.0
 
 
 @njit(cache=True)
-def _surface_stage(
-    nd, dem_u, dem_rem, dem_rho, y, order, out_ptr, out_links, link_to, share, lcap, nat, w_fix, r_fix, ccap,
-    scale, ws_f, lin, flags, frozen,
-):  # fmt: skip
-    """Equal-coverage (max-min fair) surface allocation for the ``nd`` demands of one stage.
+def _surface_stage(d0, d1, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale, ws_f):
+    """Equal-coverage (max-min fair) surface allocation for the demands ``d0:d1`` of one stage.
 
-    ``dem_u``, ``dem_rem``, ``dem_rho``: unit, remaining requirement [hm3] and river-return
-    fraction [1] of each stage demand. ``w_fix`` and ``r_fix`` hold the withdrawals and
-    river returns already fixed this step [hm3]. Writes the delivery of each demand to ``y``.
-    ``lin`` (6, unit) and ``flags`` (3, unit) are work arrays.
+    The demands are those of the units ``topo[T_ORDER, j0:j1]``, one part of the network:
+    parts share no water, so each is solved on its own.
+
+    ``dem_i[D_U]``, ``dem_f[D_REM]``, ``dem_f[D_RHO]``: unit, remaining requirement [hm3]
+    and river-return fraction [1] of each stage demand. ``uw[U_WFIX]`` and ``uw[U_RFIX]``
+    hold the withdrawals and river returns already fixed this step [hm3]; ``lin[NAT]`` and
+    ``lin[CCAP]`` the water held and the diversion capacity. Writes the delivery of each
+    demand to ``dem_f[D_Y]``. ``flags`` (3, unit) is a work array.
     """
-    n = order.shape[0]
-    for d in range(nd):
-        y[d] = 0.0
-        frozen[d] = dem_rem[d] <= 0.0
+    for d in range(d0, d1):
+        dem_f[D_Y, d] = 0.0
+        dem_i[D_FROZEN, d] = dem_f[D_REM, d] <= 0.0
     tol = 1e-12 * scale
     tight_tol = 1e-10 * scale
     t_lo = 0.0
-    for _round in range(nd + 1):
+    for _round in range(d1 - d0 + 1):
         n_active = 0
-        for u in range(n):
-            lin[W0, u] = w_fix[u]
-            lin[R0, u] = r_fix[u]
+        for j in range(j0, j1):
+            u = topo[T_ORDER, j]
+            lin[W0, u] = uw[U_WFIX, u]
+            lin[R0, u] = uw[U_RFIX, u]
             lin[A, u] = 0.0
             lin[AR, u] = 0.0
             lin[K0, u] = 0.0
             lin[KDIR, u] = 0.0
-        for d in range(nd):
-            u = dem_u[d]
-            if frozen[d]:
-                lin[W0, u] += y[d]
-                lin[R0, u] += dem_rho[d] * y[d]
+        for d in range(d0, d1):
+            u = dem_i[D_U, d]
+            if dem_i[D_FROZEN, d]:
+                lin[W0, u] += dem_f[D_Y, d]
+                lin[R0, u] += dem_f[D_RHO, d] * dem_f[D_Y, d]
             else:
                 n_active += 1
-                lin[A, u] += dem_rem[d]
-                lin[AR, u] += dem_rho[d] * dem_rem[d]
+                lin[A, u] += dem_f[D_REM, d]
+                lin[AR, u] += dem_f[D_RHO, d] * dem_f[D_REM, d]
         if n_active == 0:
             break
-        t_found = _max_step(1.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ccap, tol, ws_f)
+        t_found = _max_step(1.0, topo, lk, lin, tol, ws_f, j0, j1)
         t = max(t_found, t_lo)
         t_lo = t
         stale = t_found < t  # ws_f holds the routing at t_found, not at t
-        for d in range(nd):
-            if not frozen[d]:
-                y[d] = t * dem_rem[d]
+        for d in range(d0, d1):
+            if not dem_i[D_FROZEN, d]:
+                dem_f[D_Y, d] = t * dem_f[D_REM, d]
         if t >= 1.0:
             break
         # which constraints bind at t? flags rows: 0 intake binds, 1 capacity binds, 2 reach
         if stale:
-            _forward(t, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
-        for u in range(n):
+            _forward(t, topo, lk, lin, ws_f, j0, j1)
+        for j in range(j0, j1):
+            u = topo[T_ORDER, j]
             wu = lin[W0, u] + t * lin[A, u]
             flags[0, u] = ws_f[INTAKE, u] - wu <= tight_tol
-            flags[1, u] = ccap[u] - wu <= tight_tol
+            flags[1, u] = lin[CCAP, u] - wu <= tight_tol
             flags[2, u] = False
         # reach[u]: a smaller outflow of u lowers the intake of a binding unit downstream
-        for j in range(n - 1, -1, -1):
-            u = order[j]
-            for p in range(out_ptr[u], out_ptr[u + 1]):
-                li = out_links[p]
-                v = link_to[li]
-                if v < 0 or share[li] <= 0.0:
+        for j in range(j1 - 1, j0 - 1, -1):
+            u = topo[T_ORDER, j]
+            for p in range(topo[T_PTR, u], topo[T_PTR, u + 1]):
+                li = topo[T_OUT, p]
+                v = topo[T_TO, li]
+                if v < 0 or lk[LK_SHARE, li] <= 0.0:
                     continue
-                if share[li] * ws_f[OUTFLOW, u] - lcap[li] > tight_tol:
+                if lk[LK_SHARE, li] * ws_f[OUTFLOW, u] - lk[LK_CAP, li] > tight_tol:
                     continue  # spilling link: a small change upstream does not reach v
                 if flags[0, v] or flags[2, v]:
                     flags[2, u] = True
         n_frozen = 0
-        for d in range(nd):
-            if frozen[d]:
+        for d in range(d0, d1):
+            if dem_i[D_FROZEN, d]:
                 continue
-            u = dem_u[d]
-            if flags[0, u] or flags[1, u] or (flags[2, u] and dem_rho[d] < 1.0 - 1e-12):
-                frozen[d] = True
+            u = dem_i[D_U, d]
+            if flags[0, u] or flags[1, u] or (flags[2, u] and dem_f[D_RHO, d] < 1.0 - 1e-12):
+                dem_i[D_FROZEN, d] = True
                 n_frozen += 1
         if n_frozen == 0:
             break  # numerical safety: nothing binds although t < 1
@@ -215,266 +254,191 @@ def _surface_stage(
 
 @njit(cache=True)
 def _step(
-    order,
-    out_ptr,
-    out_links,
-    link_from,
-    link_to,
-    share,
-    lcap,
-    stage_src,
-    stage_rank,
-    rank_src,
-    req,
-    cons,
-    rriv,
-    rgw,
-    rww,
-    nat_t,
-    scap_t,
-    res_cap,
-    res_dead,
-    gw_cap_t,
-    gw_rech_t,
-    gw_yield,
-    gw_allow,
-    tr_step_t,
-    tr_annual,
-    reuse,
-    recl_cap_t,
-    harv_t,
-    other_t,
-    res_s,
-    gw_s,
-    gw_used,
-    tr_used,
-    pool,
-    rank_slot,
-    o_deliv,
-    o_lflow,
-    o_lspill,
-    o_unit,
-    ti,
-    ws_f,
-    lin,
-    flags,
-    ws_u,
-    ws_d,
-    ws_di,
-    frozen,
-    rem,
-    rho,
-    avail,
-    deliv,
-):
-    """Advance one batch member by one time step, writing outputs in place."""
-    n = order.shape[0]
-    ns = req.shape[1]
-    nk = rank_src.shape[1]
-    nl = link_from.shape[0]
-    nst = stage_src.shape[0]
-    base = ws_u[0]
-    nat = ws_u[1]
-    w_fix = ws_u[2]
-    r_fix = ws_u[3]
-    avail0_recl = ws_u[4]
-    pumped = ws_u[5]
-    gw_ret = ws_u[6]
-    ww = ws_u[7]
-    disc = ws_u[8]
-    big = ws_u[11]
-    asked = ws_u[13]  # length >= N_SOURCES
-    dem_rem = ws_d[0]
-    dem_rho = ws_d[1]
-    y = ws_d[2]
-    dem_u = ws_di[0]
-    dem_s = ws_di[1]
+    topo, npart, lk, stg, rk, sec, uin, st, o_deliv, o_lflow, o_lspill, o_unit, ti,
+    ws_f, lin, flags, uw, dem_i, dem_f, sw, avail, deliv,
+):  # fmt: skip
+    """Advance one batch member by one time step, writing outputs in place.
+
+    ``npart`` is the number of parts of the network (see ``topo``). ``sec`` and ``uin`` hold this step's inputs, ``st`` the state (updated in place),
+    ``o_deliv`` (time, unit, sector, slot), ``o_lflow`` and ``o_lspill`` (time, link) and
+    ``o_unit`` (9, time, unit) the member's outputs [hm3]; the rest are work arrays.
+    """
+    n = lin.shape[1]
+    ns = sec.shape[2]
+    nk = rk.shape[2]
+    nl = o_lflow.shape[1]
+    nst = stg.shape[1]
+    rem = sw[0]
+    rho = sw[1]
 
     # --- what each source can give this step
     scale = 1.0
     for u in range(n):
-        base[u] = min(res_s[u], res_dead[u])
-        nat[u] = nat_t[u] + (res_s[u] - base[u])
-        scale += abs(nat[u])
+        base = min(st[X_RES, u], uin[I_RDEAD, u])
+        uw[U_BASE, u] = base
+        lin[NAT, u] = uin[I_NAT, u] + (st[X_RES, u] - base)
+        lin[CCAP, u] = uin[I_SCAP, u]
+        scale += abs(lin[NAT, u])
         avail[u, SURFACE] = 0.0
-        avail[u, GROUNDWATER] = max(0.0, min(gw_cap_t[u], gw_allow[u] - gw_used[u], gw_s[u]))
-        avail[u, TRANSFER] = max(0.0, min(tr_step_t[u], tr_annual[u] - tr_used[u]))
-        avail[u, RECLAIMED] = max(0.0, min(pool[u], recl_cap_t[u]))
-        avail[u, HARVESTED] = max(0.0, harv_t[u])
-        avail[u, OTHER] = max(0.0, other_t[u])
-        avail0_recl[u] = avail[u, RECLAIMED]
-        w_fix[u] = 0.0
-        r_fix[u] = 0.0
-        big[u] = np.inf
+        avail[u, GROUNDWATER] = max(0.0, min(uin[I_GWC, u], uin[I_GWA, u] - st[X_GWUSED, u], st[X_GWS, u]))
+        avail[u, TRANSFER] = max(0.0, min(uin[I_TRS, u], uin[I_TRA, u] - st[X_TRUSED, u]))
+        avail[u, RECLAIMED] = max(0.0, min(st[X_POOL, u], uin[I_RCC, u]))
+        avail[u, HARVESTED] = max(0.0, uin[I_HRV, u])
+        avail[u, OTHER] = max(0.0, uin[I_OTH, u])
+        uw[U_AV0R, u] = avail[u, RECLAIMED]
+        uw[U_WFIX, u] = 0.0
+        uw[U_RFIX, u] = 0.0
         for s in range(ns):
-            rem[u, s] = req[u, s]
-            scale += req[u, s]
-            rho[u, s] = (1.0 - cons[u, s]) * (rriv[u, s] + rww[u, s] * (1.0 - reuse[u]))
+            rem[u, s] = sec[S_REQ, u, s]
+            scale += sec[S_REQ, u, s]
+            rho[u, s] = (1.0 - sec[S_CONS, u, s]) * (
+                sec[S_RRIV, u, s] + sec[S_RWW, u, s] * (1.0 - uin[I_REUSE, u])
+            )
             for k in range(nk):
                 deliv[u, s, k] = 0.0
 
     # --- stages: (priority, preference rank) in order
-    for st in range(nst):
+    for stage in range(nst):
         has_local = False
         has_surface = False
         for s in range(ns):
-            has_local = has_local or stage_src[st, s] > SURFACE
-            has_surface = has_surface or stage_src[st, s] == SURFACE
+            has_local = has_local or stg[STG_SRC, stage, s] > SURFACE
+            has_surface = has_surface or stg[STG_SRC, stage, s] == SURFACE
         # unit-local sources: proportional share of what each source can give
         for u in range(n if has_local else 0):
             for src in range(N_SOURCES):
-                asked[src] = 0.0
+                uw[U_ASKED, src] = 0.0
             any_local = False
             for s in range(ns):
-                src = stage_src[st, s]
+                src = stg[STG_SRC, stage, s]
                 if src > SURFACE and rem[u, s] > 0.0:
-                    asked[src] += rem[u, s]
+                    uw[U_ASKED, src] += rem[u, s]
                     any_local = True
             if not any_local:
                 continue
             for s in range(ns):
-                src = stage_src[st, s]
+                src = stg[STG_SRC, stage, s]
                 if src <= SURFACE or rem[u, s] <= 0.0:
                     continue
-                got = rem[u, s] * min(1.0, avail[u, src] / asked[src])
-                deliv[u, s, stage_rank[st, s]] += got
+                got = rem[u, s] * min(1.0, avail[u, src] / uw[U_ASKED, src])
+                deliv[u, s, stg[STG_RANK, stage, s]] += got
                 rem[u, s] -= got
-                r_fix[u] += rho[u, s] * got
+                uw[U_RFIX, u] += rho[u, s] * got
             for src in range(1, N_SOURCES):
-                if asked[src] > 0.0:
-                    avail[u, src] = max(0.0, avail[u, src] - min(asked[src], avail[u, src]))
+                asked = uw[U_ASKED, src]
+                if asked > 0.0:
+                    avail[u, src] = max(0.0, avail[u, src] - min(asked, avail[u, src]))
         # surface water over the network
         if not has_surface:
             continue
         nd = 0
-        for s in range(ns):
-            if stage_src[st, s] != SURFACE:
-                continue
-            for u in range(n):
-                if rem[u, s] > 0.0:
-                    dem_u[nd] = u
-                    dem_s[nd] = s
-                    dem_rem[nd] = rem[u, s]
-                    dem_rho[nd] = rho[u, s]
-                    nd += 1
-        if nd == 0:
-            continue
-        _surface_stage(
-            nd,
-            dem_u,
-            dem_rem,
-            dem_rho,
-            y,
-            order,
-            out_ptr,
-            out_links,
-            link_to,
-            share,
-            lcap,
-            nat,
-            w_fix,
-            r_fix,
-            scap_t,
-            scale,
-            ws_f,
-            lin,
-            flags,
-            frozen,
-        )
+        for c in range(npart):
+            j0 = topo[T_PART, c]
+            j1 = topo[T_PART, c + 1]
+            d0 = nd
+            for s in range(ns):
+                if stg[STG_SRC, stage, s] != SURFACE:
+                    continue
+                for j in range(j0, j1):
+                    u = topo[T_ORDER, j]
+                    if rem[u, s] > 0.0:
+                        dem_i[D_U, nd] = u
+                        dem_i[D_S, nd] = s
+                        dem_f[D_REM, nd] = rem[u, s]
+                        dem_f[D_RHO, nd] = rho[u, s]
+                        nd += 1
+            if nd > d0:
+                _surface_stage(d0, nd, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale, ws_f)
         for d in range(nd):
-            u = dem_u[d]
-            s = dem_s[d]
-            got = min(y[d], rem[u, s])
-            deliv[u, s, stage_rank[st, s]] += got
+            u = dem_i[D_U, d]
+            s = dem_i[D_S, d]
+            got = min(dem_f[D_Y, d], rem[u, s])
+            deliv[u, s, stg[STG_RANK, stage, s]] += got
             rem[u, s] -= got
-            w_fix[u] += got
-            r_fix[u] += rho[u, s] * got
+            uw[U_WFIX, u] += got
+            uw[U_RFIX, u] += rho[u, s] * got
 
     # --- returns and pools from the final deliveries
     for u in range(n):
-        pumped[u] = 0.0
-        gw_ret[u] = 0.0
-        ww[u] = 0.0
+        pumped = 0.0
+        gw_ret = 0.0
+        ww = 0.0
         for s in range(ns):
             tot = 0.0
             for k in range(nk):
                 tot += deliv[u, s, k]
-                if rank_src[s, k] == GROUNDWATER:
-                    pumped[u] += deliv[u, s, k]
-                elif rank_src[s, k] == TRANSFER:
-                    tr_used[u] += deliv[u, s, k]
-            ret = (1.0 - cons[u, s]) * tot
-            gw_ret[u] += ret * rgw[u, s]
-            ww[u] += ret * rww[u, s]
+                if rk[RK_SRC, s, k] == GROUNDWATER:
+                    pumped += deliv[u, s, k]
+                elif rk[RK_SRC, s, k] == TRANSFER:
+                    st[X_TRUSED, u] += deliv[u, s, k]
+            ret = (1.0 - sec[S_CONS, u, s]) * tot
+            gw_ret += ret * sec[S_RGW, u, s]
+            ww += ret * sec[S_RWW, u, s]
+        uw[U_PUMP, u] = pumped
+        uw[U_GWRET, u] = gw_ret
+        uw[U_WW, u] = ww
         # reclaimed water not delivered this step leaves the plant to the river at the outlet
-        disc[u] = pool[u] - (avail0_recl[u] - avail[u, RECLAIMED])
-        r_fix[u] += disc[u]
+        uw[U_DISC, u] = st[X_POOL, u] - (uw[U_AV0R, u] - avail[u, RECLAIMED])
+        uw[U_RFIX, u] += uw[U_DISC, u]
 
     # --- reservoirs fill with what is left, upstream-most first
     tol = 1e-12 * scale
     for u in range(n):
-        lin[W0, u] = w_fix[u]
+        lin[W0, u] = uw[U_WFIX, u]
         lin[A, u] = 0.0
-        lin[R0, u] = r_fix[u]
+        lin[R0, u] = uw[U_RFIX, u]
         lin[AR, u] = 0.0
         lin[K0, u] = 0.0
         lin[KDIR, u] = 0.0
-    _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+        lin[CCAP, u] = np.inf
+    _forward(0.0, topo, lk, lin, ws_f, 0, n)
     for j in range(n):
-        r = order[j]
-        o_unit[4, ti, r] = 0.0
-        if res_cap[r] <= 0.0:
-            o_unit[2, ti, r] = res_s[r]
-            o_unit[3, ti, r] = 0.0
+        r = topo[T_ORDER, j]
+        o_unit[O_SPILL, ti, r] = 0.0
+        if uin[I_RCAP, r] <= 0.0:
+            o_unit[O_RES, ti, r] = st[X_RES, r]
+            o_unit[O_RELEASE, ti, r] = 0.0
             continue
-        # ws_f holds the routing with every retention decided so far
+        # ws_f holds the routing with every retention decided so far; the retention
+        # reaches only r's part of the network
+        c = topo[T_PART_OF, r]
+        j0 = topo[T_PART, c]
+        j1 = topo[T_PART, c + 1]
         lin[KDIR, r] = 1.0
-        x_unc = _max_step(
-            max(ws_f[OUTFLOW, r], 0.0),
-            order,
-            out_ptr,
-            out_links,
-            link_to,
-            share,
-            lcap,
-            nat,
-            lin,
-            big,
-            tol,
-            ws_f,
-        )
+        x_unc = _max_step(max(ws_f[OUTFLOW, r], 0.0), topo, lk, lin, tol, ws_f, j0, j1)
         lin[KDIR, r] = 0.0
-        x = min(x_unc, max(res_cap[r] - base[r], 0.0))
+        base = uw[U_BASE, r]
+        x = min(x_unc, max(uin[I_RCAP, r] - base, 0.0))
         lin[K0, r] = x
-        o_unit[2, ti, r] = base[r] + x
-        o_unit[3, ti, r] = res_s[r] - (base[r] + x)
-        o_unit[4, ti, r] = x_unc - x
-        res_s[r] = base[r] + x
+        o_unit[O_RES, ti, r] = base + x
+        o_unit[O_RELEASE, ti, r] = st[X_RES, r] - (base + x)
+        o_unit[O_SPILL, ti, r] = x_unc - x
+        st[X_RES, r] = base + x
         if x < x_unc:
             # the last trial routed x_unc; re-route with the retention actually kept
-            _forward(0.0, order, out_ptr, out_links, link_to, share, lcap, nat, lin, ws_f)
+            _forward(0.0, topo, lk, lin, ws_f, j0, j1)
 
     for u in range(n):
-        o_unit[0, ti, u] = ws_f[0, u] - nat[u]  # inflow from upstream links
-        o_unit[1, ti, u] = ws_f[2, u]  # outflow
-        gw_s[u] = gw_s[u] + gw_rech_t[u] + gw_ret[u] - pumped[u]
-        before = max(0.0, gw_used[u] - gw_yield[u])
-        gw_used[u] += pumped[u]
-        o_unit[5, ti, u] = gw_s[u]
-        o_unit[6, ti, u] = max(0.0, gw_used[u] - gw_yield[u]) - before
-        pool[u] = reuse[u] * ww[u]
-        o_unit[7, ti, u] = pool[u]
-        o_unit[8, ti, u] = disc[u]
+        o_unit[O_INFLOW, ti, u] = ws_f[INTAKE, u] - lin[NAT, u]  # inflow from upstream links
+        o_unit[O_OUTFLOW, ti, u] = ws_f[OUTFLOW, u]
+        st[X_GWS, u] = st[X_GWS, u] + uin[I_GWR, u] + uw[U_GWRET, u] - uw[U_PUMP, u]
+        before = max(0.0, st[X_GWUSED, u] - uin[I_GWY, u])
+        st[X_GWUSED, u] += uw[U_PUMP, u]
+        o_unit[O_AQUIFER, ti, u] = st[X_GWS, u]
+        o_unit[O_OVERDRAFT, ti, u] = max(0.0, st[X_GWUSED, u] - uin[I_GWY, u]) - before
+        st[X_POOL, u] = uin[I_REUSE, u] * uw[U_WW, u]
+        o_unit[O_POOL, ti, u] = st[X_POOL, u]
+        o_unit[O_DISCHARGE, ti, u] = uw[U_DISC, u]
     for li in range(nl):
-        o_lflow[ti, li] = ws_f[4, li]
-        o_lspill[ti, li] = share[li] * ws_f[2, link_from[li]] - ws_f[4, li]
+        o_lflow[ti, li] = ws_f[LFLOW, li]
+        o_lspill[ti, li] = lk[LK_SHARE, li] * ws_f[OUTFLOW, topo[T_FROM, li]] - ws_f[LFLOW, li]
     for u in range(n):
         for s in range(ns):
             for j in range(o_deliv.shape[3]):
                 o_deliv[ti, u, s, j] = 0.0
             for k in range(nk):
-                if rank_slot[s, k] >= 0:
-                    o_deliv[ti, u, s, rank_slot[s, k]] += deliv[u, s, k]
+                if rk[RK_SLOT, s, k] >= 0:
+                    o_deliv[ti, u, s, rk[RK_SLOT, s, k]] += deliv[u, s, k]
 
 
 @njit(cache=True)
@@ -485,230 +449,198 @@ def _ib(arr, b):
 
 @njit(cache=True)
 def _member(
-    b,
-    out_ptr,
-    out_links,
-    order,
-    link_from,
-    link_to,
-    link_share,
-    link_cap,
-    stage_src,
-    stage_rank,
-    rank_src,
-    req,
-    cons,
-    rriv,
-    rgw,
-    rww,
-    nat,
-    scap,
-    res_cap,
-    res_dead,
-    res_init,
-    gw_cap,
-    gw_rech,
-    gw_yield,
-    gw_allow,
-    gw_init,
-    tr_step,
-    tr_annual,
-    reuse,
-    recl_cap,
-    recl_init,
-    harv,
-    other,
-    year_start,
-    rank_slot,
-    o_deliv,
-    o_lflow,
-    o_lspill,
-    unit_out,
-):
+    b, topo, npart, stg, rk, link_share, link_cap, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead,
+    res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap,
+    recl_init, harv, other, year_start, o_deliv, o_lflow, o_lspill, unit_out,
+):  # fmt: skip
     """Run the whole horizon for batch member ``b`` (see :func:`run_kernel`)."""
-    n = order.shape[0]
+    n = res_cap.shape[1]
     ns = req.shape[3]
-    nk = rank_src.shape[1]
-    nl = link_from.shape[0]
+    nk = rk.shape[2]
+    nl = link_share.shape[1]
     nt = year_start.shape[0]
-    res_s = res_init[_ib(res_init, b)].copy()
-    gw_s = gw_init[_ib(gw_init, b)].copy()
-    pool = recl_init[_ib(recl_init, b)].copy()
-    gw_used = np.zeros(n)
-    tr_used = np.zeros(n)
+    # state, carried from step to step
+    st = np.zeros((5, n))
+    for u in range(n):
+        st[X_RES, u] = res_init[_ib(res_init, b), u]
+        st[X_GWS, u] = gw_init[_ib(gw_init, b), u]
+        st[X_POOL, u] = recl_init[_ib(recl_init, b), u]
+    # work arrays
     ws_f = np.zeros((5, max(n, nl, 1)))
-    lin = np.zeros((6, n))
+    lin = np.zeros((N_LIN, n))
     flags = np.zeros((3, n), dtype=np.bool_)
-    ws_u = np.zeros((14, max(n, N_SOURCES)))
-    ws_d = np.zeros((3, n * ns))
-    ws_di = np.zeros((2, n * ns), dtype=np.int64)
-    frozen = np.zeros(n * ns, dtype=np.bool_)
-    rem = np.zeros((n, ns))
-    rho = np.zeros((n, ns))
+    uw = np.zeros((N_UW, max(n, N_SOURCES)))
+    dem_i = np.zeros((3, max(n * ns, 1)), dtype=np.int64)
+    dem_f = np.zeros((3, max(n * ns, 1)))
+    sw = np.zeros((2, n, ns))
     avail = np.zeros((n, N_SOURCES))
     deliv = np.zeros((n, ns, max(nk, 1)))
-    # this member's slices, taken once (taking array views inside the time loop costs
-    # reference-count updates that dominate a small step)
-    share = link_share[_ib(link_share, b)]
-    lcap_b = link_cap[_ib(link_cap, b)]
-    req_b = req[_ib(req, b)]
-    nat_b = nat[_ib(nat, b)]
-    scap_b = scap[_ib(scap, b)]
-    gwc_b = gw_cap[_ib(gw_cap, b)]
-    gwr_b = gw_rech[_ib(gw_rech, b)]
-    trs_b = tr_step[_ib(tr_step, b)]
-    rcc_b = recl_cap[_ib(recl_cap, b)]
-    hrv_b = harv[_ib(harv, b)]
-    oth_b = other[_ib(other, b)]
-    cons_b = cons[_ib(cons, b)]
-    rriv_b = rriv[_ib(rriv, b)]
-    rgw_b = rgw[_ib(rgw, b)]
-    rww_b = rww[_ib(rww, b)]
-    rcap_b = res_cap[_ib(res_cap, b)]
-    rdead_b = res_dead[_ib(res_dead, b)]
-    gwy_b = gw_yield[_ib(gw_yield, b)]
-    gwa_b = gw_allow[_ib(gw_allow, b)]
-    tra_b = tr_annual[_ib(tr_annual, b)]
-    reuse_b = reuse[_ib(reuse, b)]
-    # parameters with a time axis of length nt (they vary, e.g. under a measure) or 1
-    cons_t = np.empty((n, ns))
-    rriv_t = np.empty((n, ns))
-    rgw_t = np.empty((n, ns))
-    rww_t = np.empty((n, ns))
-    gwa_t = np.empty(n)
-    reuse_t = np.empty(n)
-    tra_t = np.empty(n)
+    # this step's inputs
+    lk = np.zeros((2, max(nl, 1)))
+    sec = np.zeros((5, n, ns))
+    uin = np.zeros((N_UIN, n))
+    for li in range(nl):
+        lk[LK_SHARE, li] = link_share[_ib(link_share, b), li]
+    for u in range(n):
+        uin[I_RCAP, u] = res_cap[_ib(res_cap, b), u]
+        uin[I_RDEAD, u] = res_dead[_ib(res_dead, b), u]
+        uin[I_GWY, u] = gw_yield[_ib(gw_yield, b), u]
+    # this member's outputs
     od_b = o_deliv[b]
     olf_b = o_lflow[b]
     ols_b = o_lspill[b]
     uo_b = unit_out[:, b]
-    # this step's time-varying inputs, copied into work arrays
-    lcap_t = np.empty(max(nl, 1))
-    req_t = np.empty((n, ns))
-    nat_t = np.empty(n)
-    scap_t = np.empty(n)
-    gwc_t = np.empty(n)
-    gwr_t = np.empty(n)
-    trs_t = np.empty(n)
-    rcc_t = np.empty(n)
-    hrv_t = np.empty(n)
-    oth_t = np.empty(n)
+    # batch index of each input (0 when shared across the batch)
+    b_lc, b_req, b_nat, b_scap = _ib(link_cap, b), _ib(req, b), _ib(nat, b), _ib(scap, b)
+    b_gwc, b_gwr, b_trs, b_rcc = _ib(gw_cap, b), _ib(gw_rech, b), _ib(tr_step, b), _ib(recl_cap, b)
+    b_hrv, b_oth = _ib(harv, b), _ib(other, b)
+    b_cons, b_rriv, b_rgw, b_rww = _ib(cons, b), _ib(rriv, b), _ib(rgw, b), _ib(rww, b)
+    b_gwa, b_reuse, b_tra = _ib(gw_allow, b), _ib(reuse, b), _ib(tr_annual, b)
+    # the sector fractions and annual limits have a time axis of length nt (they vary in
+    # time, e.g. under a measure) or 1 (constant: copied at the first step only)
+    frac_vary = cons.shape[1] > 1 or rriv.shape[1] > 1 or rgw.shape[1] > 1 or rww.shape[1] > 1
+    lim_vary = gw_allow.shape[1] > 1 or reuse.shape[1] > 1 or tr_annual.shape[1] > 1
     for ti in range(nt):
         if year_start[ti]:
-            gw_used[:] = 0.0
-            tr_used[:] = 0.0
-        _params_at(
-            ti, cons_b, rriv_b, rgw_b, rww_b, gwa_b, reuse_b, tra_b,
-            cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t, tra_t,
-        )  # fmt: skip
+            for u in range(n):
+                st[X_GWUSED, u] = 0.0
+                st[X_TRUSED, u] = 0.0
+        if ti == 0 or frac_vary:
+            i0 = ti if cons.shape[1] > 1 else 0
+            i1 = ti if rriv.shape[1] > 1 else 0
+            i2 = ti if rgw.shape[1] > 1 else 0
+            i3 = ti if rww.shape[1] > 1 else 0
+            for u in range(n):
+                for s in range(ns):
+                    sec[S_CONS, u, s] = cons[b_cons, i0, u, s]
+                    sec[S_RRIV, u, s] = rriv[b_rriv, i1, u, s]
+                    sec[S_RGW, u, s] = rgw[b_rgw, i2, u, s]
+                    sec[S_RWW, u, s] = rww[b_rww, i3, u, s]
+        if ti == 0 or lim_vary:
+            j0 = ti if gw_allow.shape[1] > 1 else 0
+            j1 = ti if reuse.shape[1] > 1 else 0
+            j2 = ti if tr_annual.shape[1] > 1 else 0
+            for u in range(n):
+                uin[I_GWA, u] = gw_allow[b_gwa, j0, u]
+                uin[I_REUSE, u] = reuse[b_reuse, j1, u]
+                uin[I_TRA, u] = tr_annual[b_tra, j2, u]
         for li in range(nl):
-            lcap_t[li] = lcap_b[ti, li]
+            lk[LK_CAP, li] = link_cap[b_lc, ti, li]
         for u in range(n):
             for s in range(ns):
-                req_t[u, s] = req_b[ti, u, s]
-            nat_t[u] = nat_b[ti, u]
-            scap_t[u] = scap_b[ti, u]
-            gwc_t[u] = gwc_b[ti, u]
-            gwr_t[u] = gwr_b[ti, u]
-            trs_t[u] = trs_b[ti, u]
-            rcc_t[u] = rcc_b[ti, u]
-            hrv_t[u] = hrv_b[ti, u]
-            oth_t[u] = oth_b[ti, u]
+                sec[S_REQ, u, s] = req[b_req, ti, u, s]
+            uin[I_NAT, u] = nat[b_nat, ti, u]
+            uin[I_SCAP, u] = scap[b_scap, ti, u]
+            uin[I_GWC, u] = gw_cap[b_gwc, ti, u]
+            uin[I_GWR, u] = gw_rech[b_gwr, ti, u]
+            uin[I_TRS, u] = tr_step[b_trs, ti, u]
+            uin[I_RCC, u] = recl_cap[b_rcc, ti, u]
+            uin[I_HRV, u] = harv[b_hrv, ti, u]
+            uin[I_OTH, u] = other[b_oth, ti, u]
         _step(
-            order, out_ptr, out_links, link_from, link_to, share, lcap_t,
-            stage_src, stage_rank, rank_src,
-            req_t, cons_t, rriv_t, rgw_t, rww_t,
-            nat_t, scap_t, rcap_b, rdead_b, gwc_t, gwr_t, gwy_b, gwa_t,
-            trs_t, tra_t, reuse_t, rcc_t, hrv_t, oth_t,
-            res_s, gw_s, gw_used, tr_used, pool,
-            rank_slot, od_b, olf_b, ols_b, uo_b, ti,
-            ws_f, lin, flags, ws_u, ws_d, ws_di, frozen, rem, rho, avail, deliv,
+            topo, npart, lk, stg, rk, sec, uin, st, od_b, olf_b, ols_b, uo_b, ti,
+            ws_f, lin, flags, uw, dem_i, dem_f, sw, avail, deliv,
         )  # fmt: skip
 
 
 @njit(cache=True)
-def _params_at(
-    ti, cons, rriv, rgw, rww, gwa, reuse, tra, cons_t, rriv_t, rgw_t, rww_t, gwa_t, reuse_t, tra_t
-):
-    """Copy the step-``ti`` values of the parameters that may vary in time into work arrays.
+def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot):
+    """Pack the network and the stage tables into the int arrays ``topo``, ``stg`` and ``rk``.
 
-    Each parameter has a time axis of length ``nt`` or 1 (constant); a constant one is
-    copied at the first step only.
+    ``topo[T_PTR]`` and ``topo[T_OUT]`` hold the outgoing links of each unit in CSR form:
+    the links of u are ``topo[T_OUT, topo[T_PTR, u]:topo[T_PTR, u + 1]]``.
     """
-    n, ns = cons_t.shape
-    if ti == 0 or cons.shape[0] > 1 or rriv.shape[0] > 1 or rgw.shape[0] > 1 or rww.shape[0] > 1:
-        i0, i1, i2, i3 = _ib(cons, ti), _ib(rriv, ti), _ib(rgw, ti), _ib(rww, ti)
-        for u in range(n):
-            for s in range(ns):
-                cons_t[u, s] = cons[i0, u, s]
-                rriv_t[u, s] = rriv[i1, u, s]
-                rgw_t[u, s] = rgw[i2, u, s]
-                rww_t[u, s] = rww[i3, u, s]
-    if ti == 0 or gwa.shape[0] > 1 or reuse.shape[0] > 1 or tra.shape[0] > 1:
-        j0, j1, j2 = _ib(gwa, ti), _ib(reuse, ti), _ib(tra, ti)
-        for u in range(n):
-            gwa_t[u] = gwa[j0, u]
-            reuse_t[u] = reuse[j1, u]
-            tra_t[u] = tra[j2, u]
-
-
-@njit(cache=True)
-def _csr(n, link_from):
-    """Outgoing links of each unit in CSR form: links of u are ``out_links[out_ptr[u]:out_ptr[u+1]]``."""
     nl = link_from.shape[0]
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    topo = np.zeros((7, max(n + 1, nl, 1)), dtype=np.int64)
+    for j in range(n):
+        topo[T_ORDER, j] = order[j]
+    for c in range(part_ptr.shape[0]):
+        topo[T_PART, c] = part_ptr[c]
+        if c + 1 < part_ptr.shape[0]:
+            for j in range(part_ptr[c], part_ptr[c + 1]):
+                topo[T_PART_OF, order[j]] = c
     for li in range(nl):
-        out_ptr[link_from[li] + 1] += 1
+        topo[T_PTR, link_from[li] + 1] += 1
+        topo[T_TO, li] = link_to[li]
+        topo[T_FROM, li] = link_from[li]
     for u in range(n):
-        out_ptr[u + 1] += out_ptr[u]
-    out_links = np.empty(max(nl, 1), dtype=np.int64)
-    fill = out_ptr[:-1].copy()
+        topo[T_PTR, u + 1] += topo[T_PTR, u]
+    fill = topo[T_PTR, :n].copy()
     for li in range(nl):
-        out_links[fill[link_from[li]]] = li
+        topo[T_OUT, fill[link_from[li]]] = li
         fill[link_from[li]] += 1
-    return out_ptr, out_links
+    stg = np.zeros((2, stage_src.shape[0], stage_src.shape[1]), dtype=np.int64)
+    stg[STG_SRC] = stage_src
+    stg[STG_RANK] = stage_rank
+    rk = np.zeros((2, rank_src.shape[0], rank_src.shape[1]), dtype=np.int64)
+    rk[RK_SRC] = rank_src
+    rk[RK_SLOT] = rank_slot
+    return topo, stg, rk
 
 
 @njit(cache=True)
-def run_kernel(nbatch, *args):
+def run_kernel(
+    nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
+    rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
+    gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
+    year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
+):  # fmt: skip
     """Run the whole horizon for ``nbatch`` members (scenarios x samples, flattened).
 
-    ``args`` are, in order, the arguments of :func:`_member` after ``out_links``:
-    ``order, link_from, link_to, link_share, link_cap, stage_src, stage_rank, rank_src, req,
-    cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
-    gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
-    year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out`` (see
-    :func:`sim.engine.run_network`, which builds them).
+    The arguments are built by :func:`sim.engine.run_network`. ``order`` is the
+    topological order of the units, grouped by connected part of the network, and
+    ``part_ptr`` the start of each part in it (:func:`sim.engine.network.group_by_component`);
+    ``link_from``/``link_to`` the ends of each link (-1:
+    leaves the region); ``stage_src``/``stage_rank`` (stage, sector) the source and
+    preference rank each sector draws on in each allocation stage; ``rank_src``/``rank_slot``
+    (sector, rank) the source of each preference and its slot in ``o_deliv``.
 
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
     (batch, unit[, sector]). The sector fractions ``cons, rriv, rgw, rww`` (batch, time,
     unit, sector), the annual groundwater limit ``gw_allow``, the reuse fraction
     ``reuse`` and the annual transfer quota ``tr_annual`` (batch, time, unit) have a time
-    axis of length ``nt`` or 1 (constant); the annual limits in force are those of the step. All volumes are in hm3 per step. Batch members run
-    one after another here; :func:`run_kernel_parallel` runs them in parallel (numba
-    ``prange``). Each member has its own state and work arrays.
+    axis of length ``nt`` or 1 (constant); the annual limits in force are those of the
+    step. All volumes are in hm3 per step. Batch members run one after another here;
+    :func:`run_kernel_parallel` runs them in parallel (numba ``prange``). Each member has
+    its own state and work arrays.
 
     The outputs are written into arrays the caller allocates (so that numpy, not the
     kernel, owns the memory): ``o_deliv`` (batch, time, unit, sector, slot) [hm3], the
-    delivery from each source slot (``rank_slot[s, k]`` maps sector s's k-th preference
-    to its slot); ``o_lflow`` and ``o_lspill`` (batch, time, link) [hm3]; and ``unit_out``
-    (9, batch, time, unit) [hm3] holding
+    delivery from each source slot; ``o_lflow`` and ``o_lspill`` (batch, time, link) [hm3];
+    and ``unit_out`` (9, batch, time, unit) [hm3] holding
         inflow from upstream links, outflow, reservoir storage (end of step), reservoir
         release (fall in storage), reservoir spill, aquifer storage (end of step),
         groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
         discharged unused.
     """
-    order, link_from = args[0], args[1]
-    out_ptr, out_links = _csr(order.shape[0], link_from)
+    topo, stg, rk = _tables(
+        order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot
+    )
     for b in range(nbatch):
-        _member(np.int64(b), out_ptr, out_links, *args)
+        _member(
+            np.int64(b), topo, part_ptr.shape[0] - 1, stg, rk, link_share, link_cap, req, cons,
+            rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step,
+            tr_annual, reuse, recl_cap, recl_init, harv, other, year_start, o_deliv, o_lflow,
+            o_lspill, unit_out,
+        )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
-def run_kernel_parallel(nbatch, *args):
+def run_kernel_parallel(
+    nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
+    rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
+    gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
+    year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
+):  # fmt: skip
     """Run :func:`run_kernel` with the batch members spread over threads (numba prange)."""
-    order, link_from = args[0], args[1]
-    out_ptr, out_links = _csr(order.shape[0], link_from)
+    topo, stg, rk = _tables(
+        order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot
+    )
     for bp in prange(nbatch):
-        _member(np.int64(bp), out_ptr, out_links, *args)
+        _member(
+            np.int64(bp), topo, part_ptr.shape[0] - 1, stg, rk, link_share, link_cap, req, cons,
+            rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step,
+            tr_annual, reuse, recl_cap, recl_init, harv, other, year_start, o_deliv, o_lflow,
+            o_lspill, unit_out,
+        )  # fmt: skip
