@@ -83,8 +83,11 @@ X_RES, X_GWS, X_GWUSED, X_TRUSED, X_POOL = 0, 1, 2, 3, 4
 # Rows of ``uw``, per-unit work values of one step [hm3].
 U_BASE, U_AV0R, U_PUMP, U_GWRET, U_WW, U_DISC, U_WFIX, U_RFIX, U_ASKED = range(9)
 N_UW = 9
-# Rows of ``stg`` (stage, sector) and ``rk`` (sector, rank), int.
-STG_SRC, STG_RANK = 0, 1
+# Rows of ``stg`` (int, (4, stage, sector + 1)): STG_SRC and STG_RANK give, per stage and
+# sector, the source drawn on (-1: none) and its preference rank; STG_LOC and STG_SRF list
+# the sectors of the stage that draw on a unit-local source and on surface water: the count
+# at column 0, the sector indices after it. Rows of ``rk`` (int, (sector, rank)).
+STG_SRC, STG_RANK, STG_LOC, STG_SRF = 0, 1, 2, 3
 RK_SRC, RK_SLOT = 0, 1
 # Rows of ``unit_out`` (see :func:`run_kernel`).
 O_INFLOW, O_OUTFLOW, O_RES, O_RELEASE, O_SPILL, O_AQUIFER, O_OVERDRAFT, O_POOL, O_DISCHARGE = range(9)
@@ -299,46 +302,45 @@ def _step(
 
     # --- stages: (priority, preference rank) in order
     for stage in range(nst):
-        has_local = False
-        has_surface = False
-        for s in range(ns):
-            has_local = has_local or stg[STG_SRC, stage, s] > SURFACE
-            has_surface = has_surface or stg[STG_SRC, stage, s] == SURFACE
+        n_loc = stg[STG_LOC, stage, 0]
+        n_srf = stg[STG_SRF, stage, 0]
         # unit-local sources: proportional share of what each source can give
-        for u in range(n if has_local else 0):
-            for src in range(N_SOURCES):
-                uw[U_ASKED, src] = 0.0
+        for u in range(n if n_loc > 0 else 0):
+            for i in range(1, n_loc + 1):
+                uw[U_ASKED, stg[STG_SRC, stage, stg[STG_LOC, stage, i]]] = 0.0
             any_local = False
-            for s in range(ns):
-                src = stg[STG_SRC, stage, s]
-                if src > SURFACE and rem[u, s] > 0.0:
-                    uw[U_ASKED, src] += rem[u, s]
+            for i in range(1, n_loc + 1):
+                s = stg[STG_LOC, stage, i]
+                if rem[u, s] > 0.0:
+                    uw[U_ASKED, stg[STG_SRC, stage, s]] += rem[u, s]
                     any_local = True
             if not any_local:
                 continue
-            for s in range(ns):
-                src = stg[STG_SRC, stage, s]
-                if src <= SURFACE or rem[u, s] <= 0.0:
+            for i in range(1, n_loc + 1):
+                s = stg[STG_LOC, stage, i]
+                if rem[u, s] <= 0.0:
                     continue
+                src = stg[STG_SRC, stage, s]
                 got = rem[u, s] * min(1.0, avail[u, src] / uw[U_ASKED, src])
                 deliv[u, s, stg[STG_RANK, stage, s]] += got
                 rem[u, s] -= got
                 uw[U_RFIX, u] += rho[u, s] * got
-            for src in range(1, N_SOURCES):
+            for i in range(1, n_loc + 1):
+                src = stg[STG_SRC, stage, stg[STG_LOC, stage, i]]
                 asked = uw[U_ASKED, src]
                 if asked > 0.0:
                     avail[u, src] = max(0.0, avail[u, src] - min(asked, avail[u, src]))
+                    uw[U_ASKED, src] = 0.0  # a source two sectors share is taken from once
         # surface water over the network
-        if not has_surface:
+        if n_srf == 0:
             continue
         nd = 0
         for c in range(npart):
             j0 = topo[T_PART, c]
             j1 = topo[T_PART, c + 1]
             d0 = nd
-            for s in range(ns):
-                if stg[STG_SRC, stage, s] != SURFACE:
-                    continue
+            for i in range(1, n_srf + 1):
+                s = stg[STG_SRF, stage, i]
                 for j in range(j0, j1):
                     u = topo[T_ORDER, j]
                     if rem[u, s] > 0.0:
@@ -569,9 +571,16 @@ def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_
     for li in range(nl):
         topo[T_OUT, fill[link_from[li]]] = li
         fill[link_from[li]] += 1
-    stg = np.zeros((2, stage_src.shape[0], stage_src.shape[1]), dtype=np.int64)
-    stg[STG_SRC] = stage_src
-    stg[STG_RANK] = stage_rank
+    nst, ns = stage_src.shape
+    stg = np.zeros((4, nst, ns + 1), dtype=np.int64)
+    stg[STG_SRC, :, :ns] = stage_src
+    stg[STG_RANK, :, :ns] = stage_rank
+    for stage in range(nst):
+        for s in range(ns):
+            row = STG_SRF if stage_src[stage, s] == SURFACE else STG_LOC
+            if stage_src[stage, s] >= 0:
+                stg[row, stage, 0] += 1
+                stg[row, stage, stg[row, stage, 0]] = s
     rk = np.zeros((2, rank_src.shape[0], rank_src.shape[1]), dtype=np.int64)
     rk[RK_SRC] = rank_src
     rk[RK_SLOT] = rank_slot
