@@ -32,8 +32,12 @@ def annual(da: xr.DataArray) -> xr.DataArray:
 
 def use(bal: xr.Dataset, unconventional: bool = False) -> xr.DataArray:
     """Delivery counted as use (conventional sources, or all) by scenario, sample, time, unit, sector [hm3]."""
-    src = [s for s in bal.source.values if unconventional or str(s) in CONVENTIONAL]
-    return bal["delivery"].sel(source=src).sum("source", skipna=False)
+    idx = [i for i, s in enumerate(bal.source.values) if unconventional or str(s) in CONVENTIONAL]
+    delivery = bal["delivery"]
+    if idx and idx == list(range(idx[0], idx[-1] + 1)):
+        # the conventional sources come first: a slice is a view, not a copy of the largest array
+        return delivery.isel(source=slice(idx[0], idx[-1] + 1)).sum("source", skipna=False)
+    return delivery.isel(source=idx).sum("source", skipna=False)
 
 
 def savings(bal: xr.Dataset, baseline: str = "baseline") -> xr.Dataset:

@@ -85,6 +85,8 @@ def failures(
 
 
 def _failures(bal: xr.Dataset, tol: float) -> xr.DataArray:
+    if "failure" in bal and bal["failure"].attrs.get("tol") == tol:
+        return bal["failure"]  # computed once by risk_dataset for all the metrics
     return failures(bal["requirement"], bal["shortage"], tol=tol)
 
 
@@ -129,7 +131,8 @@ def reliability_volume(bal: xr.Dataset) -> xr.DataArray:
         requirement is 0.
     """
     if "delivery" in bal:
-        delivered = bal["delivery"].sum("source", skipna=False).sum(TIME, skipna=False)
+        # over time first: the sum over sources is then of a small array
+        delivered = bal["delivery"].sum(TIME, skipna=False).sum("source", skipna=False)
     else:
         delivered = (bal["requirement"] - bal["shortage"]).sum(TIME, skipna=False)
     return _annotate(_ratio(delivered, bal["requirement"].sum(TIME, skipna=False)), "reliability_volume")
@@ -196,8 +199,12 @@ def vulnerability(
     short = bal["shortage"]
     if relative:
         short = _ratio(short, bal["requirement"])
-    during = short.where(fail)
-    out = during.mean(TIME) if how == "mean" else during.max(TIME)
+    # shortage >= 0, so zero outside the failure steps and a division by their count give the
+    # mean and maximum over the failure steps without NaN-skipping reductions
+    masked = short.where(fail, 0.0)
+    n_fail = fail.sum(TIME, skipna=False)
+    out = masked.sum(TIME, skipna=False) if how == "mean" else masked.max(TIME, skipna=False)
+    out = _ratio(out, n_fail.astype(float)) if how == "mean" else out.where(n_fail > 0)
     name = f"vulnerability_{how}"
     out = _annotate(out, name)
     if relative:
@@ -305,6 +312,9 @@ def risk_dataset(bal: xr.Dataset, tol: float = 1e-6) -> xr.Dataset:
         ``cumulative_overdraft`` (..., time, unit) [hm3], when ``bal`` has ``overdraft``. ``...`` are the leading dims of ``bal``
         (``scenario, sample[, frequency]``).
     """
+    fail = failures(bal["requirement"], bal["shortage"], tol=tol)
+    fail.attrs["tol"] = tol
+    bal = bal.assign(failure=fail)
     out = {
         "reliability_time": reliability_time(bal, tol),
         "reliability_volume": reliability_volume(bal),

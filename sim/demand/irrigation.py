@@ -503,8 +503,15 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     else:
         need_t = need.sel(month=month).drop_vars("month")
     keep = (1.0 - scalars["soil_storage"] / season.where(season > 0)).clip(min=0.0).fillna(0.0)
-    net_mm = need_t * keep * (1.0 + scalars["over_irrigation"])
-    crop_net = (net_mm * area).sum("crop") * _MM_HA_TO_HM3 * growth * frac
+    # sum over crops of need x keep x (1 + over-irrigation) x area [mm ha]: the factors that
+    # vary by crop go into one einsum, so no (batch, time, crop, unit) product is built
+    factors = [need_t, keep, 1.0 + scalars["over_irrigation"], area]
+    by_crop = [f for f in factors if "crop" in f.dims]
+    crop_net = xr.dot(*by_crop, dim="crop")
+    for f in factors:
+        if "crop" not in f.dims:
+            crop_net = crop_net * f
+    crop_net = crop_net * _MM_HA_TO_HM3 * growth * frac
     crop_req = crop_net / euc
 
     leach_year = scalars["leaching_depth"] * scalars["leaching_area"] * _MM_HA_TO_HM3  # [hm3/a]
