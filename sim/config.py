@@ -28,6 +28,7 @@ class HydrologyConfig:
     runoff_factor: float = 1.0  #: multiplier on runoff and boundary inflow [1]
     frequencies: list[float] = field(default_factory=list)  #: "design": guarantee rates P in (0, 1)
     n_samples: int = 100  #: "stochastic": number of samples
+    keep: str = "auto"  #: "stochastic": all | summary | auto (summary above 1 GB; sim/ensemble.py)
     seed: int = 0  #: "stochastic": seed of the random generator
     correlation: float | None = None  #: "stochastic": one-factor spatial correlation (null: the pack's)
     ar1: float | None = None  #: "stochastic": lag-1 correlation between years (null: the pack's)
@@ -103,7 +104,7 @@ class EngineConfig:
     memory_limit: str = "auto"  #: dask LocalCluster: memory limit per worker
     connect_timeout: float = 10.0  #: dask: seconds to wait for the scheduler [s]
     processes: bool = True  #: dask LocalCluster: workers are processes (else threads)
-    sample_chunk: int = 0  #: dask: samples of an ensemble per task (0: samples / (4 x workers))
+    sample_chunk: int = 0  #: samples of an ensemble per chunk (0: automatic; docs/distributed.md)
 
 
 @dataclass

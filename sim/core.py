@@ -19,7 +19,8 @@ from sim.comparison import cap_status, cost_per_m3, costs, savings
 from sim.config import Config
 from sim.demand import load_model
 from sim.diagnosis import diagnose
-from sim.engine import batch_dims, run_network
+from sim.engine import SOURCES, batch_dims, run_network
+from sim.ensemble import bytes_per_sample, chunk_size, join_chunks, keep_mode, mark_means, reduce_chunk
 from sim.errors import InputError
 from sim.hydrology import climate
 from sim.hydrology.climate import check_deltas
@@ -28,6 +29,7 @@ from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
 from sim.pack.adjust import adjust_drivers
+from sim.progress import progress
 from sim.risk import risk_dataset
 from sim.scenario import (
     Measure,
@@ -215,7 +217,9 @@ def build_inputs(
         Also return the measures' extents (the attribution does not need them).
     cache : dict, optional
         Keeps the pack's own inputs (before any measure) between calls with the same
-        ``units``, e.g. across the blocks of the attribution.
+        ``units``, e.g. across the blocks of the attribution, and the hydrology's factors
+        (all samples), e.g. across the chunks of an ensemble. Only for calls with the same
+        ``cfg`` and ``pack``.
     samples : slice, optional
         Keep these samples of a stochastic hydrology (all are drawn, then sliced, so a
         chunk of samples is the same as those samples of the whole ensemble).
@@ -231,7 +235,13 @@ def build_inputs(
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
-    factors = hydrology_factors(hyd, pack, axis)
+    fkey = ("hydrology_factors",)
+    if cache is not None and fkey in cache:
+        factors = cache[fkey]
+    else:
+        factors = hydrology_factors(hyd, pack, axis)
+        if cache is not None:
+            cache[fkey] = factors
     if samples is not None and factors is not None and "sample" in factors.dims:
         factors = factors.isel(sample=samples)
     deltas = check_deltas(hyd.delta_precipitation, hyd.delta_temperature, hyd.delta_runoff)
@@ -518,51 +528,101 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     """
     cfg, pack, measures = prepare(cfg)
     n_samples = int(cfg.hydrology.n_samples) if cfg.hydrology.name == "stochastic" else 1
-    if str(cfg.engine.name) != "serial" and n_samples > 1:
-        bal = _simulate_chunked(cfg, n_samples)
+    keep = "all"
+    if n_samples > 1:
+        keep = keep_mode(
+            str(cfg.hydrology.get("keep", "auto")), n_samples, _sample_bytes(cfg, pack, measures)
+        )
+    if n_samples > 1 and (str(cfg.engine.name) != "serial" or keep == "summary"):
+        bal = _simulate_chunked(cfg, pack, measures, n_samples, summary=keep == "summary")
     else:
         bal = _simulate_part(cfg, pack, measures, None, risk_metrics=True)
     bal = finish(bal, cfg, pack)
+    if keep == "summary":
+        bal = mark_means(bal, n_samples)
     logger.info("simulated %s: %d steps x %d units", pack.name, bal.sizes["time"], bal.sizes["unit"])
     return bal
 
 
 def _simulate_part(
-    cfg: DictConfig, pack: Pack, measures: Sequence[Measure], samples: slice | None, risk_metrics: bool
+    cfg: DictConfig,
+    pack: Pack,
+    measures: Sequence[Measure],
+    samples: slice | None,
+    risk_metrics: bool,
+    cache: dict | None = None,
 ) -> xr.Dataset:
-    """Return the balance and the comparison of the run (of its ``samples`` only, when given)."""
+    """Return the balance and the comparison of the run (of its ``samples`` only, when given).
+
+    ``cache`` is passed to :func:`build_inputs` (chunks of one ensemble share it).
+    """
     on = None
     if measures:
         n = len(measures)
         label = str(cfg.comparison.scenario)
         on = scenario_matrix([m.name for m in measures], [[0] * n, [1] * n], ["baseline", label])
-    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on, samples=samples)
+    inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on, samples=samples, cache=cache)
     bal = balance(cfg, pack, inputs, diagnostics, risk_metrics=risk_metrics)
     if measures:
         bal = bal.merge(compare(cfg, pack, measures, extents, bal, samples=samples))
     return bal
 
 
-def sample_task(task: tuple[dict, int, int]) -> xr.Dataset:
-    """Run samples ``lo:hi`` of a stochastic run (a picklable task for :mod:`sim.distributed`)."""
-    plain, lo, hi = task
+def sample_task(task: tuple[dict, int, int] | tuple[dict, int, int, bool]) -> xr.Dataset:
+    """Run samples ``lo:hi`` of a stochastic run (a picklable task for :mod:`sim.distributed`).
+
+    With a fourth element True, return the chunk's summary (:func:`sim.ensemble.reduce_chunk`,
+    risk metrics included) instead of its full balance.
+    """
+    plain, lo, hi = task[:3]
+    summary = len(task) > 3 and bool(task[3])
     cfg, pack, measures = prepare(plain)
-    return _simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=False)
+    part = _simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=summary)
+    return reduce_chunk(part) if summary else part
 
 
-def _simulate_chunked(cfg: DictConfig, n_samples: int) -> xr.Dataset:
+def _sample_bytes(cfg: DictConfig, pack: Pack, measures: Sequence[Measure]) -> float:
+    """Size of one sample's full result [B] (:func:`sim.ensemble.bytes_per_sample`)."""
+    axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
+    data = pack.data
+    n_sources = len(SOURCES)
+    n_scenarios = 2 if measures else 1
+    return bytes_per_sample(
+        n_scenarios, axis.sizes["time"], data.sizes["unit"], data.sizes["sector"], n_sources
+    )
+
+
+def _simulate_chunked(
+    cfg: DictConfig, pack: Pack, measures: Sequence[Measure], n_samples: int, summary: bool
+) -> xr.Dataset:
     """Run the samples of an ensemble in chunks on ``cfg.engine`` and join them along ``sample``.
 
     Every chunk draws the whole ensemble and keeps its own samples, so the result equals the
-    serial run; the risk metrics over the samples are computed on the joined balance.
+    serial run. Without ``summary`` the risk metrics over the samples are computed on the
+    joined balance; with it each chunk keeps its summary (:mod:`sim.ensemble`) and the
+    chunks run one after another on the serial engine, so memory stays flat in the samples.
     """
     from sim.distributed import EngineSettings, map_chunks
 
     settings = EngineSettings.from_config(cfg.engine)
-    size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
+    if summary:
+        size = chunk_size(settings.sample_chunk, n_samples, _sample_bytes(cfg, pack, measures))
+    else:
+        size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
+    bounds = [(lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
+    if summary and settings.name == "serial":
+        # in this process: the pack, the measures and the drawn hydrology are shared
+        cache: dict = {}
+        parts = [
+            reduce_chunk(_simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=True, cache=cache))
+            for lo, hi in progress(bounds, desc="sample chunks")
+        ]
+        return join_chunks(parts, n_samples)
     plain = OmegaConf.to_container(cfg, resolve=True)
-    tasks = [(plain, lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
+    tasks = [(plain, lo, hi, summary) for lo, hi in bounds]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")
+    if summary:
+        return join_chunks(parts, n_samples)
     bal = xr.concat(parts, dim="sample", data_vars="minimal", coords="minimal", compat="override")
     return add_risk(bal)
 

@@ -41,6 +41,16 @@ def test_ensemble_in_sample_chunks_on_a_local_cluster_equals_serial():
     # the probability of exceeding a cap is a statistic over all samples, not over a chunk
     if "cap_exceedance" in serial:
         np.testing.assert_array_equal(serial["cap_exceedance"].values, chunked["cap_exceedance"].values)
+    # the summary of the samples (sim.ensemble): chunks reduced on the workers, joined here
+    summary = {**cfg, "hydrology": {**cfg["hydrology"], "keep": "summary"}}
+    serial_summary = simulate({**summary, "engine": {"sample_chunk": 4}})
+    dask_summary = simulate({**summary, "engine": {**DASK, "sample_chunk": 2}})
+    assert "sample" not in dask_summary["delivery"].dims
+    assert dask_summary["delivery_annual"].sizes["sample"] == 6
+    assert_same(serial_summary, dask_summary)
+    np.testing.assert_allclose(
+        dask_summary["delivery"].values, serial["delivery"].mean("sample").values, rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.slow

@@ -509,6 +509,24 @@ def _use_by_year(ds: xr.Dataset) -> xr.DataArray:
     return _annual(_conventional(ds)).sum(("unit", "sector")) / HM3_PER_YI
 
 
+def _by_sample_year(ds: xr.Dataset, name: str) -> xr.DataArray:
+    """Annual totals of each sample of ``name`` [hm3/a].
+
+    From ``<name>_annual`` when the run kept a summary of its samples
+    (``hydrology.keep=summary``), else summed from the steps.
+    """
+    if f"{name}_annual" in ds:
+        return ds[f"{name}_annual"]
+    return _annual(ds[name])
+
+
+def _use_by_sample_year(ds: xr.Dataset) -> xr.DataArray:
+    """Conventional use [10⁸ m³/a] by (scenario, sample, year)."""
+    delivery = _by_sample_year(ds, "delivery")
+    src = [s for s in delivery["source"].values if str(s) in CONVENTIONAL]
+    return delivery.sel(source=src).sum(("source", "unit", "sector")) / HM3_PER_YI
+
+
 def _region_cap(ds: xr.Dataset) -> float | None:
     if "cap_limit" in ds and "cap" in ds.dims and "region" in [str(c) for c in ds["cap"].values]:
         return float(ds["cap_limit"].sel(cap="region")) / HM3_PER_YI
@@ -1227,7 +1245,7 @@ def fig_fan_total_use(ds: xr.Dataset, lang: str = "en") -> Figure | None:
     d, p = _select(ds, "normal")
     _, scn = _scenarios(d)
     y = target_year(d)
-    use = _use_by_year(d).sel(scenario=scn).transpose("sample", "year")
+    use = _use_by_sample_year(d).sel(scenario=scn).transpose("sample", "year")
     q = {k: np.quantile(use.values, k / 100, axis=0) for k in (5, 25, 50, 75, 95)}
     n = use.sizes["sample"]
     title = _t(lang, "t_fan_total_use", n=n, scenario=scn) + _pnote(lang, p)
@@ -1286,7 +1304,7 @@ def fig_exceedance_shortage(ds: xr.Dataset, lang: str = "en") -> Figure | None:
     d, p = _select(ds, "normal")
     base, scn = _scenarios(d)
     y = target_year(d)
-    short = _annual(d["shortage"]).sel(year=y).sum(("unit", "sector")) / HM3_PER_YI
+    short = _by_sample_year(d, "shortage").sel(year=y).sum(("unit", "sector")) / HM3_PER_YI
     n = short.sizes["sample"]
     title = _t(lang, "t_exceedance_shortage", year=y) + _pnote(lang, p)
     ax = plots.new_axes()
@@ -1339,7 +1357,7 @@ def fig_exceedance_total_use(ds: xr.Dataset, lang: str = "en") -> Figure | None:
     d, p = _select(ds, "normal")
     base, scn = _scenarios(d)
     y = target_year(d)
-    use = _use_by_year(d).sel(year=y)
+    use = _use_by_sample_year(d).sel(year=y)
     n = use.sizes["sample"]
     title = _t(lang, "t_exceedance_use", year=y) + _pnote(lang, p)
     ax = plots.new_axes()

@@ -1,0 +1,98 @@
+"""Ensembles kept as a summary (hydrology.keep=summary, sim.ensemble).
+
+The independent check: the same ensemble run in full (every sample at every step), reduced by
+xarray (mean over ``sample``; groupby-year sums and end-of-year values), equals the summary
+that the chunked run builds from sums and ``numpy.add.reduceat``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import run_cli
+
+import sim
+from sim.ensemble import AUTO_LIMIT_BYTES, bytes_per_sample, chunk_size, keep_mode
+from sim.errors import InputError
+from sim.variables import is_stock
+
+BASE = [
+    "hydrology=stochastic",
+    "hydrology.n_samples=7",
+    "time.end=2024-12",
+    "measures=[leakage_control]",
+    "comparison.attribution=none",
+]
+
+
+@pytest.fixture(scope="module")
+def runs() -> tuple[xr.Dataset, xr.Dataset]:
+    full = sim.simulate(sim.compose([*BASE, "hydrology.keep=all"]))
+    # chunks of 3, 3 and 1 samples
+    summary = sim.simulate(sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3"]))
+    return full, summary
+
+
+def _reference(full: xr.Dataset, name: str) -> xr.DataArray:
+    if name.endswith("_annual"):
+        da = full[name.removesuffix("_annual")]
+        grouped = da.groupby(da["time"].dt.year)
+        return grouped.last("time") if is_stock(name.removesuffix("_annual")) else grouped.sum("time")
+    da = full[name]
+    return da.mean("sample") if "sample" in da.dims and "time" in da.dims else da
+
+
+def test_summary_equals_the_full_ensemble(runs: tuple[xr.Dataset, xr.Dataset]) -> None:
+    full, summary = runs
+    assert set(full.data_vars) <= set(summary.data_vars)
+    n_annual = 0
+    for name, da in summary.data_vars.items():
+        ref = _reference(full, str(name))
+        assert da.dims == ref.dims or set(da.dims) == set(ref.dims), name
+        a, b = da.transpose(*ref.dims).values, ref.values
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=str(name))
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=str(name))
+        n_annual += str(name).endswith("_annual")
+    # every variable with sample and time has its per-sample annual twin, and lost `sample`
+    assert n_annual == sum("sample" in v.dims and "time" in v.dims for v in full.data_vars.values())
+    assert "sample" not in summary["delivery"].dims
+    assert summary["delivery"].attrs["cell_methods"] == "time: sum sample: mean"
+    assert summary["delivery_annual"].sizes["sample"] == 7
+    assert summary["delivery_annual"].attrs["units"] == "hm3/a"
+    assert summary["aquifer_storage_annual"].attrs["units"] == "hm3"
+    # the cap's exceedance probability is over all 7 samples, not the last chunk's
+    assert summary["cap_exceedance"].equals(full["cap_exceedance"])
+    assert "summary of 7 samples" in summary.attrs["ensemble"]
+
+
+def test_keep_mode_and_chunk_size_by_hand() -> None:
+    # Inner Mongolia: 2 scenarios, 168 months, 20 units, 7 sectors, 6 sources
+    per_sample = bytes_per_sample(2, 168, 20, 7, 6)
+    assert per_sample == 8 * 2 * 168 * (20 * 7 * 13 + 25 * 20) == 6_236_160
+    assert keep_mode("auto", 100, per_sample) == "all"  # 0.62 GB
+    assert keep_mode("auto", 1000, per_sample) == "summary"  # 6.2 GB
+    assert keep_mode("auto", int(AUTO_LIMIT_BYTES // per_sample) + 1, per_sample) == "summary"
+    assert keep_mode("summary", 1, per_sample) == "all"  # one sample: nothing to summarise
+    assert keep_mode("all", 1000, per_sample) == "all"
+    # 1.5e9 B / (1.5 x 6.24e6 B) = 160.3 samples per chunk
+    assert chunk_size(0, 1000, per_sample) == 160
+    assert chunk_size(0, 50, per_sample) == 50
+    assert chunk_size(300, 1000, per_sample) == 300
+    with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
+        keep_mode("mean", 10, per_sample)
+
+
+def test_bad_keep_stops_the_cli_with_one_line(tmp_path: Path) -> None:
+    out = run_cli(
+        "hydrology=stochastic", "hydrology.n_samples=3", "hydrology.keep=means", "report=none", cwd=tmp_path
+    )
+    assert out.returncode == 2
+    lines = [ln for ln in out.stderr.strip().splitlines() if ln.strip()]
+    assert lines == ["error: config key 'hydrology.keep': expected one of auto, all, summary, got 'means'"]
+    assert "Traceback" not in out.stderr
+    assert not list(tmp_path.rglob("results.nc"))
