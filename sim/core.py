@@ -613,11 +613,11 @@ def _simulate_chunked(
     if summary and settings.name == "serial":
         # in this process: the pack, the measures and the drawn hydrology are shared
         cache: dict = {}
-        parts = [
+        parts = (
             reduce_chunk(_simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=True, cache=cache))
             for lo, hi in progress(bounds, desc="sample chunks")
-        ]
-        return join_chunks(parts, n_samples)
+        )
+        return join_chunks(parts, n_samples)  # consumes one chunk at a time
     plain = OmegaConf.to_container(cfg, resolve=True)
     tasks = [(plain, lo, hi, summary) for lo, hi in bounds]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")

@@ -22,7 +22,7 @@ under :data:`AUTO_LIMIT_BYTES` and the summary above it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import xarray as xr
@@ -150,13 +150,89 @@ def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(out, attrs=part.attrs)
 
 
-def join_chunks(parts: Sequence[xr.Dataset], n_samples: int) -> xr.Dataset:
+class SummaryJoin:
+    """Join reduced chunks as they arrive, so that no chunk is kept once it is added.
+
+    Per-sample variables are written into arrays allocated once for all ``n_samples``
+    samples; the sums over samples are added up. Peak memory is the result plus one chunk.
+
+    Parameters
+    ----------
+    n_samples : int
+        Samples in all the chunks.
+    """
+
+    def __init__(self, n_samples: int) -> None:
+        self.n_samples = n_samples
+        self.filled = 0
+        self.attrs: dict = {}
+        self.order: list[str] = []
+        self.sums: dict[str, xr.DataArray] = {}
+        self.arrays: dict[str, tuple[np.ndarray, xr.DataArray]] = {}
+        self.static: dict[str, xr.DataArray] = {}
+        self.samples: list[np.ndarray] = []
+
+    def add(self, part: xr.Dataset) -> None:
+        """Add the next chunk (an output of :func:`reduce_chunk`, in sample order)."""
+        k = part.sizes["sample"]
+        lo = self.filled
+        if not self.order:
+            self.order = [str(n) for n in part.data_vars]
+            self.attrs = dict(part.attrs)
+        for name, da in part.data_vars.items():
+            name = str(name)
+            if name.endswith(_SUM):
+                self.sums[name] = da if name not in self.sums else self.sums[name] + da
+            elif "sample" in da.dims:
+                if name not in self.arrays:
+                    shape = [
+                        self.n_samples if d == "sample" else n for d, n in zip(da.dims, da.shape, strict=True)
+                    ]
+                    # the first chunk's first sample keeps the dims, coords and attrs
+                    self.arrays[name] = (np.empty(shape, dtype=da.dtype), da.isel(sample=[0]))
+                values, template = self.arrays[name]
+                index = tuple(slice(lo, lo + k) if d == "sample" else slice(None) for d in template.dims)
+                values[index] = da.transpose(*template.dims).values
+            elif name not in self.static:
+                self.static[name] = da
+        self.samples.append(part["sample"].values)
+        self.filled += k
+
+    def result(self) -> xr.Dataset:
+        """Return the summary: means over the samples, per-sample variables along ``sample``.
+
+        ``cap_exceedance`` is recomputed over all samples.
+        """
+        if self.filled != self.n_samples:
+            raise ValueError(f"SummaryJoin: {self.filled} of {self.n_samples} samples were added")
+        samples = np.concatenate(self.samples)
+        out: dict[str, xr.DataArray] = {}
+        for name in self.order:
+            if name.endswith(_SUM):
+                total = self.sums[name]
+                out[name[: -len(_SUM)]] = (total / self.n_samples).assign_attrs(total.attrs)
+            elif name in self.arrays:
+                values, template = self.arrays[name]
+                coords = {k: c for k, c in template.coords.items() if "sample" not in c.dims}
+                out[name] = xr.DataArray(
+                    values, dims=template.dims, coords={**coords, "sample": samples}, attrs=template.attrs
+                )
+            else:
+                out[name] = self.static[name]
+        ds = xr.Dataset(out, attrs=self.attrs)
+        if "cap_use" in ds and "cap_exceedance" in ds:
+            ds["cap_exceedance"] = cap_exceedance(ds)
+        return ds
+
+
+def join_chunks(parts: Iterable[xr.Dataset], n_samples: int) -> xr.Dataset:
     """Join reduced chunks: means over all samples, per-sample variables along ``sample``.
 
     Parameters
     ----------
-    parts : sequence of xarray.Dataset
-        Outputs of :func:`reduce_chunk`, in sample order.
+    parts : iterable of xarray.Dataset
+        Outputs of :func:`reduce_chunk`, in sample order; a generator is consumed one chunk
+        at a time (see :class:`SummaryJoin`).
     n_samples : int
         Samples in all the chunks.
 
@@ -165,29 +241,10 @@ def join_chunks(parts: Sequence[xr.Dataset], n_samples: int) -> xr.Dataset:
     xarray.Dataset
         The summary result; ``cap_exceedance`` recomputed over all samples.
     """
-    first = parts[0]
-    samples = np.concatenate([p["sample"].values for p in parts])
-    out: dict[str, xr.DataArray] = {}
-    for name, da in first.data_vars.items():
-        name = str(name)
-        if name.endswith(_SUM):
-            total = da
-            for p in parts[1:]:
-                total = total + p[name]
-            out[name[: -len(_SUM)]] = (total / n_samples).assign_attrs(da.attrs)
-        elif "sample" in da.dims and len(parts) > 1:
-            # numpy, not xr.concat: the chunks share every coordinate but ``sample``
-            axis = da.get_axis_num("sample")
-            values = np.concatenate([p[name].transpose(*da.dims).values for p in parts], axis=axis)
-            out[name] = xr.DataArray(
-                values, dims=da.dims, coords={**da.coords, "sample": samples}, attrs=da.attrs
-            )
-        else:
-            out[name] = da
-    ds = xr.Dataset(out, attrs=first.attrs)
-    if "cap_use" in ds and "cap_exceedance" in ds:
-        ds["cap_exceedance"] = cap_exceedance(ds)
-    return ds
+    join = SummaryJoin(n_samples)
+    for part in parts:
+        join.add(part)
+    return join.result()
 
 
 def mark_means(ds: xr.Dataset, n_samples: int) -> xr.Dataset:
