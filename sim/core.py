@@ -528,11 +528,7 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     """
     cfg, pack, measures = prepare(cfg)
     n_samples = int(cfg.hydrology.n_samples) if cfg.hydrology.name == "stochastic" else 1
-    keep = "all"
-    if n_samples > 1:
-        keep = keep_mode(
-            str(cfg.hydrology.get("keep", "auto")), n_samples, _sample_bytes(cfg, pack, measures)
-        )
+    keep = keep_mode(str(cfg.hydrology.get("keep", "auto")), n_samples, _sample_bytes(cfg, pack, measures))
     if n_samples > 1 and (str(cfg.engine.name) != "serial" or keep == "summary"):
         bal = _simulate_chunked(cfg, pack, measures, n_samples, summary=keep == "summary")
     else:
