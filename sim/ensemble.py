@@ -1,8 +1,8 @@
 """Large stochastic ensembles in chunks of samples, with memory flat in the number of samples.
 
 A full ensemble keeps every flow of every sample at every step: for Inner Mongolia (20 units,
-7 sectors, 6 sources, monthly 2022–2035, baseline plus one scenario) that is about 6.6 MB per
-sample, 6.6 GB for 1000 samples. With ``hydrology.keep=summary`` the samples run in chunks
+7 sectors, 6 sources, monthly 2022–2035, baseline plus one scenario) that is about 6.2 MB per
+sample, 6.2 GB for 1000 samples. With ``hydrology.keep=summary`` the samples run in chunks
 (``engine.sample_chunk`` samples each) and each chunk keeps only
 
 * the **sum over its samples** of every variable that has ``sample`` and ``time``, from which
@@ -72,6 +72,11 @@ def keep_mode(keep: str, n_samples: int, sample_bytes: float) -> str:
         Samples of the ensemble.
     sample_bytes : float
         Size of one sample's full result [B] (:func:`bytes_per_sample`).
+
+    Returns
+    -------
+    str
+        ``all`` or ``summary`` (always ``all`` for a single sample).
 
     Raises
     ------
