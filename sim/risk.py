@@ -84,13 +84,11 @@ def failures(
     return out.rename("failure")
 
 
-def _failures(bal: xr.Dataset, tol: float) -> xr.DataArray:
-    if "failure" in bal and bal["failure"].attrs.get("tol") == tol:
-        return bal["failure"]  # computed once by risk_dataset for all the metrics
-    return failures(bal["requirement"], bal["shortage"], tol=tol)
+def _failures(bal: xr.Dataset, tol: float, fail: xr.DataArray | None) -> xr.DataArray:
+    return failures(bal["requirement"], bal["shortage"], tol=tol) if fail is None else fail
 
 
-def reliability_time(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
+def reliability_time(bal: xr.Dataset, tol: float = 1e-6, fail: xr.DataArray | None = None) -> xr.DataArray:
     """Time reliability: the share of steps with the requirement fully met (WEAP, Hashimoto).
 
     ``1 - n_failures / n_steps``; 6 failing months in a 10-year monthly run give 114/120 = 0.95.
@@ -102,6 +100,8 @@ def reliability_time(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
         Balance Dataset with ``requirement`` and ``shortage`` [hm3] over ``(..., time, unit, sector)``.
     tol : float, default 1e-6
         Relative tolerance of :func:`failures`.
+    fail : xarray.DataArray, optional
+        The failure steps, if already computed with :func:`failures` (``tol`` is then unused).
 
     Returns
     -------
@@ -109,7 +109,7 @@ def reliability_time(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
         Reliability [1], dims ``(..., unit, sector)``.
     """
     n = bal.sizes[TIME]
-    return _annotate(1.0 - _failures(bal, tol).sum(TIME, skipna=False) / n, "reliability_time")
+    return _annotate(1.0 - _failures(bal, tol, fail).sum(TIME, skipna=False) / n, "reliability_time")
 
 
 def reliability_volume(bal: xr.Dataset) -> xr.DataArray:
@@ -138,7 +138,7 @@ def reliability_volume(bal: xr.Dataset) -> xr.DataArray:
     return _annotate(_ratio(delivered, bal["requirement"].sum(TIME, skipna=False)), "reliability_volume")
 
 
-def resilience(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
+def resilience(bal: xr.Dataset, tol: float = 1e-6, fail: xr.DataArray | None = None) -> xr.DataArray:
     """Resilience: the probability that a failure step is followed by a success step (Hashimoto).
 
     ``#(fail at t and success at t+1) / #(fail at t)`` over ``t = 1 … T-1``: a failure in the last
@@ -152,13 +152,15 @@ def resilience(bal: xr.Dataset, tol: float = 1e-6) -> xr.DataArray:
         Balance Dataset with ``requirement`` and ``shortage`` [hm3] over ``(..., time, unit, sector)``.
     tol : float, default 1e-6
         Relative tolerance of :func:`failures`.
+    fail : xarray.DataArray, optional
+        The failure steps, if already computed with :func:`failures` (``tol`` is then unused).
 
     Returns
     -------
     xarray.DataArray
         Resilience [1], dims ``(..., unit, sector)``; NaN where no step before the last fails.
     """
-    fail = _failures(bal, tol)
+    fail = _failures(bal, tol, fail)
     now = fail.isel({TIME: slice(None, -1)})
     after = fail.isel({TIME: slice(1, None)}).assign_coords({TIME: now[TIME]})
     recovered = (now & ~after).sum(TIME, skipna=False)
@@ -170,6 +172,7 @@ def vulnerability(
     how: Literal["mean", "max"] = "mean",
     relative: bool = False,
     tol: float = 1e-6,
+    fail: xr.DataArray | None = None,
 ) -> xr.DataArray:
     """Vulnerability: the mean or largest shortage of the failure steps (Hashimoto).
 
@@ -186,6 +189,8 @@ def vulnerability(
         [hm3 per step]. The requirement of a failure step is always > 0.
     tol : float, default 1e-6
         Relative tolerance of :func:`failures`.
+    fail : xarray.DataArray, optional
+        The failure steps, if already computed with :func:`failures` (``tol`` is then unused).
 
     Returns
     -------
@@ -195,7 +200,7 @@ def vulnerability(
     """
     if how not in ("mean", "max"):
         raise ValueError(f"vulnerability: how must be 'mean' or 'max', got {how!r}")
-    fail = _failures(bal, tol)
+    fail = _failures(bal, tol, fail)
     short = bal["shortage"]
     if relative:
         short = _ratio(short, bal["requirement"])
@@ -312,15 +317,13 @@ def risk_dataset(bal: xr.Dataset, tol: float = 1e-6) -> xr.Dataset:
         ``cumulative_overdraft`` (..., time, unit) [hm3], when ``bal`` has ``overdraft``. ``...`` are the leading dims of ``bal``
         (``scenario, sample[, frequency]``).
     """
-    fail = failures(bal["requirement"], bal["shortage"], tol=tol)
-    fail.attrs["tol"] = tol
-    bal = bal.assign(failure=fail)
+    fail = failures(bal["requirement"], bal["shortage"], tol=tol)  # once for all the metrics
     out = {
-        "reliability_time": reliability_time(bal, tol),
+        "reliability_time": reliability_time(bal, fail=fail),
         "reliability_volume": reliability_volume(bal),
-        "resilience": resilience(bal, tol),
-        "vulnerability_mean": vulnerability(bal, "mean", tol=tol),
-        "vulnerability_max": vulnerability(bal, "max", tol=tol),
+        "resilience": resilience(bal, fail=fail),
+        "vulnerability_mean": vulnerability(bal, "mean", fail=fail),
+        "vulnerability_max": vulnerability(bal, "max", fail=fail),
         "shortage_rate": shortage_rate(bal),
     }
     if "cap_use" in bal:

@@ -306,8 +306,7 @@ def _step(
         n_srf = stg[STG_SRF, stage, 0]
         # unit-local sources: proportional share of what each source can give
         for u in range(n if n_loc > 0 else 0):
-            for i in range(1, n_loc + 1):
-                uw[U_ASKED, stg[STG_SRC, stage, stg[STG_LOC, stage, i]]] = 0.0
+            # uw[U_ASKED] is all zero here: each source is reset after it is taken from
             any_local = False
             for i in range(1, n_loc + 1):
                 s = stg[STG_LOC, stage, i]

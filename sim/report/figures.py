@@ -499,14 +499,15 @@ def _annual(da: xr.DataArray) -> xr.DataArray:
     return da.groupby(da["time"].dt.year).sum("time")
 
 
-def _conventional(ds: xr.Dataset) -> xr.DataArray:
-    src = [s for s in ds["source"].values if str(s) in CONVENTIONAL]
-    return ds["delivery"].sel(source=src).sum("source")
+def _conventional(delivery: xr.DataArray) -> xr.DataArray:
+    """Delivery from the conventional sources, summed over them."""
+    src = [s for s in delivery["source"].values if str(s) in CONVENTIONAL]
+    return delivery.sel(source=src).sum("source")
 
 
 def _use_by_year(ds: xr.Dataset) -> xr.DataArray:
     """Conventional use [10⁸ m³/a] by (scenario, [sample,] year)."""
-    return _annual(_conventional(ds)).sum(("unit", "sector")) / HM3_PER_YI
+    return _annual(_conventional(ds["delivery"])).sum(("unit", "sector")) / HM3_PER_YI
 
 
 def _by_sample_year(ds: xr.Dataset, name: str) -> xr.DataArray:
@@ -522,9 +523,7 @@ def _by_sample_year(ds: xr.Dataset, name: str) -> xr.DataArray:
 
 def _use_by_sample_year(ds: xr.Dataset) -> xr.DataArray:
     """Conventional use [10⁸ m³/a] by (scenario, sample, year)."""
-    delivery = _by_sample_year(ds, "delivery")
-    src = [s for s in delivery["source"].values if str(s) in CONVENTIONAL]
-    return delivery.sel(source=src).sum(("source", "unit", "sector")) / HM3_PER_YI
+    return _conventional(_by_sample_year(ds, "delivery")).sum(("unit", "sector")) / HM3_PER_YI
 
 
 def _region_cap(ds: xr.Dataset) -> float | None:
@@ -693,7 +692,7 @@ def fig_waterfall(ds: xr.Dataset, lang: str = "en") -> Figure | None:
         return None
     d, p = _select(ds, "normal")
     y = target_year(d)
-    w = _msample(_annual(_conventional(d)).sel(year=y)).sum(("unit", "sector")) / HM3_PER_YI
+    w = _msample(_annual(_conventional(d["delivery"])).sel(year=y)).sum(("unit", "sector")) / HM3_PER_YI
     c = _msample(_annual(d["consumption"]).sel(year=y)).sum(("unit", "sector")) / HM3_PER_YI
     start = np.array([float(w.sel(scenario=base)), float(c.sel(scenario=base))])
     end = np.array([float(w.sel(scenario=scn)), float(c.sel(scenario=scn))])
