@@ -29,7 +29,6 @@ from sim.inputs import expand_inputs
 from sim.measures import State
 from sim.pack import Pack, load_pack
 from sim.pack.adjust import adjust_drivers
-from sim.progress import progress
 from sim.risk import risk_dataset
 from sim.scenario import (
     Measure,
@@ -187,6 +186,15 @@ def _hydrology_drivers(pack: Pack, factors: xr.Dataset | None, deltas: tuple[flo
     return climate.apply_to_drivers(drivers, deltas[0], deltas[1])
 
 
+def _cached(cache: dict | None, key: tuple, make: Callable[[], Any]) -> Any:
+    """``cache[key]``, made by ``make()`` the first time (no cache: made every time)."""
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def build_inputs(
     cfg: DictConfig,
     pack: Pack,
@@ -235,13 +243,7 @@ def build_inputs(
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
-    fkey = ("hydrology_factors",)
-    if cache is not None and fkey in cache:
-        factors = cache[fkey]
-    else:
-        factors = hydrology_factors(hyd, pack, axis)
-        if cache is not None:
-            cache[fkey] = factors
+    factors = _cached(cache, ("hydrology_factors",), lambda: hydrology_factors(hyd, pack, axis))
     if samples is not None and factors is not None and "sample" in factors.dims:
         factors = factors.isel(sample=samples)
     deltas = check_deltas(hyd.delta_precipitation, hyd.delta_temperature, hyd.delta_runoff)
@@ -268,12 +270,8 @@ def build_inputs(
             baseline_drivers=pack.drivers,
         )
     key = ("expand_inputs", tuple(units) if units is not None else None)
-    if cache is not None and key in cache:
-        inputs = cache[key].copy()  # shallow: the variables replaced below stay this call's
-    else:
-        inputs = expand_inputs(pack.data, axis, pack.series)
-        if cache is not None:
-            cache[key] = inputs
+    # a shallow copy: the variables replaced below stay this call's
+    inputs = _cached(cache, key, lambda: expand_inputs(pack.data, axis, pack.series)).copy()
     # the demand side runs once per distinct combination of the measures that change
     # drivers (the attribution's subsets share most of them), then spreads to scenarios
     dmeas = [m for m in measures if hasattr(m.module, "drivers")]
@@ -598,22 +596,30 @@ def _simulate_chunked(
     joined balance; with it each chunk keeps its summary (:mod:`sim.ensemble`) and the
     chunks run one after another on the serial engine, so memory stays flat in the samples.
     """
-    from sim.distributed import EngineSettings, map_chunks
+    from sim.distributed import EngineSettings, available_cores, imap_threads, map_chunks
 
     settings = EngineSettings.from_config(cfg.engine)
+    threads = (settings.threads or available_cores()) if settings.name == "serial" else 1
     if summary:
-        size = chunk_size(settings.sample_chunk, n_samples, _sample_bytes(cfg, pack, measures))
+        size = chunk_size(settings.sample_chunk, n_samples, _sample_bytes(cfg, pack, measures), threads)
     else:
         size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
     bounds = [(lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
     if summary and settings.name == "serial":
-        # in this process: the pack, the measures and the drawn hydrology are shared
-        cache: dict = {}
-        parts = (
-            reduce_chunk(_simulate_part(cfg, pack, measures, slice(lo, hi), risk_metrics=True, cache=cache))
-            for lo, hi in progress(bounds, desc="sample chunks")
-        )
-        return join_chunks(parts, n_samples)  # consumes one chunk at a time
+        # in this process, on `threads` threads: the pack, the measures, the drawn hydrology
+        # and the pack's inputs are shared (made here, before the threads read them)
+        axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
+        cache: dict = {
+            ("hydrology_factors",): hydrology_factors(cfg.hydrology, pack, axis),
+            ("expand_inputs", None): expand_inputs(pack.data, axis, pack.series),
+        }
+
+        def chunk(bound: tuple[int, int]) -> xr.Dataset:
+            part = _simulate_part(cfg, pack, measures, slice(*bound), risk_metrics=True, cache=cache)
+            return reduce_chunk(part)
+
+        # consumes the chunks in order, each dropped once it is added
+        return join_chunks(imap_threads(chunk, bounds, threads, desc="sample chunks"), n_samples)
     plain = OmegaConf.to_container(cfg, resolve=True)
     tasks = [(plain, lo, hi, summary) for lo, hi in bounds]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")

@@ -63,7 +63,7 @@ from typing import Any, TypeVar
 from sim.errors import InputError
 from sim.progress import progress
 
-__all__ = ["ENGINES", "THREAD_VARIABLES", "EngineSettings", "map_chunks"]
+__all__ = ["ENGINES", "THREAD_VARIABLES", "EngineSettings", "available_cores", "imap_threads", "map_chunks"]
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,10 @@ class EngineSettings:
         code); False runs them as threads of this process (no start-up cost, shares the GIL).
     sample_chunk : int
         Samples of a stochastic ensemble per chunk [1]; 0 chooses samples / (4 × workers).
+    threads : int
+        Serial engine: threads of this process that compute the chunks of an ensemble
+        summary at the same time (:func:`imap_threads`) [1]; 0 takes the cores this process
+        may use.
     """
 
     name: str = "serial"
@@ -159,6 +163,7 @@ class EngineSettings:
     connect_timeout: float = 10.0
     processes: bool = True
     sample_chunk: int = 0
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or self.name not in ENGINES:
@@ -186,6 +191,10 @@ class EngineSettings:
         if not _is_whole(self.sample_chunk) or self.sample_chunk < 0:
             raise _key_error(
                 "sample_chunk", f"expected 0 (automatic) or a whole number >= 1, got {self.sample_chunk!r}"
+            )
+        if not _is_whole(self.threads) or self.threads < 0:
+            raise _key_error(
+                "threads", f"expected 0 (the cores available) or a whole number >= 1, got {self.threads!r}"
             )
 
     @classmethod
@@ -262,6 +271,73 @@ def map_chunks(
         with progress(args, total=len(args), desc=desc, unit="chunk") as bar:
             return [fn(arg) for arg in bar]
     return _map_dask(fn, args, settings, desc)
+
+
+def available_cores() -> int:
+    """Return the number of CPU cores this process may run on [1] (its affinity mask where there is one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def imap_threads(
+    fn: Callable[[A], R], args: Sequence[A], n_threads: int, desc: str = "chunks"
+) -> Iterator[R]:
+    """Yield ``fn(arg)`` for every chunk argument, in order, computed on ``n_threads`` threads.
+
+    For chunks whose work is mostly numpy and numba code that releases the GIL (an ensemble's
+    balance). Each thread runs numba's parallel loops on one thread (``numba.set_num_threads``
+    is per thread), so ``n_threads`` chunks share the cores instead of each spreading over
+    all of them. At most ``n_threads`` chunks are computed or waiting to be taken at a time,
+    so memory stays that of ``n_threads`` chunks whatever their number.
+
+    Parameters
+    ----------
+    fn : callable
+        Function of one chunk argument; it must not change state shared between chunks.
+    args : sequence
+        Chunk arguments.
+    n_threads : int
+        Threads [1]; 1 runs the chunks one after another in this thread.
+    desc : str
+        Label of the progress bar.
+
+    Yields
+    ------
+    object
+        ``fn(arg)`` for each ``arg`` in order. An exception in a chunk is raised here, with its
+        own type, and the chunks not yet started are cancelled.
+    """
+    if n_threads <= 1 or len(args) <= 1:
+        for arg in progress(args, total=len(args), desc=desc, unit="chunk"):
+            yield fn(arg)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    def task(arg: A) -> R:
+        import numba
+
+        numba.set_num_threads(1)
+        return fn(arg)
+
+    pending = iter(args)
+    with (
+        ThreadPoolExecutor(n_threads, thread_name_prefix="water-sim-chunk") as pool,
+        progress(None, total=len(args), desc=desc, unit="chunk") as bar,
+    ):
+        window = [pool.submit(task, arg) for _, arg in zip(range(n_threads), pending, strict=False)]
+        try:
+            while window:
+                result = window.pop(0).result()
+                for arg in pending:  # start the next chunk before handing this one over
+                    window.append(pool.submit(task, arg))
+                    break
+                bar.update(1)
+                yield result
+        finally:
+            for future in window:
+                future.cancel()
 
 
 def _map_dask(fn: Callable[[A], R], args: Sequence[A], settings: EngineSettings, desc: str) -> list[R]:

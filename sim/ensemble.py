@@ -92,8 +92,8 @@ def keep_mode(keep: str, n_samples: int, sample_bytes: float) -> str:
     return keep
 
 
-def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float) -> int:
-    """Choose the samples per chunk: ``sample_chunk`` if > 0, else what keeps a chunk near 1.5 GB.
+def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: int = 1) -> int:
+    """Choose the samples per chunk: ``sample_chunk`` if > 0, else what keeps the chunks near 1.5 GB.
 
     Parameters
     ----------
@@ -103,10 +103,13 @@ def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float) -> int:
         Samples of the ensemble.
     sample_bytes : float
         Size of one sample's full result [B].
+    workers : int
+        Chunks computed at the same time [1]; they share the 1.5 GB.
     """
     if sample_chunk > 0:
         return min(int(sample_chunk), n_samples)
-    return max(1, min(n_samples, int(_CHUNK_BYTES / (_WORKING_FACTOR * sample_bytes))))
+    budget = _CHUNK_BYTES / max(1, int(workers))
+    return max(1, min(n_samples, int(budget / (_WORKING_FACTOR * sample_bytes))))
 
 
 def _annual(name: str, da: xr.DataArray) -> xr.DataArray:

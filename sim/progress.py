@@ -19,14 +19,15 @@ T = TypeVar("T")
 
 
 def progress(
-    iterable: Iterable[T], total: int | None = None, desc: str | None = None, *, unit: str = "it"
+    iterable: Iterable[T] | None, total: int | None = None, desc: str | None = None, *, unit: str = "it"
 ) -> tqdm:
     """Wrap ``iterable`` in a progress bar on standard error, shown only on a terminal.
 
     Parameters
     ----------
-    iterable : iterable
-        Items to loop over; the bar advances by one per item taken.
+    iterable : iterable or None
+        Items to loop over; the bar advances by one per item taken. None: a bar of ``total``
+        items that the caller advances with ``bar.update(1)``.
     total : int, optional
         Number of items expected [1] (needed for a percentage when ``iterable`` has no length).
     desc : str, optional

@@ -310,6 +310,40 @@ def test_equal_priority_demands_get_equal_coverage() -> None:
     assert raw["inflow"].sel(unit="B").values == pytest.approx([4.8], abs=1e-12)
 
 
+def test_closed_unit_shares_its_diversion_capacity_by_equal_coverage() -> None:
+    """A unit alone in its part of the network (the closed-form path of the kernel).
+
+    ::
+
+        runoff 10, diversion capacity 6
+            |
+          [ A ]  domestic (priority 1): surface  requires 2
+                 industry (priority 2): surface  requires 4 (returns 0.5 of it to the river)
+                 irrigation (priority 2): surface  requires 8
+            |
+            v  leaves the region
+
+    Priority 1: domestic takes 2 (capacity 6 left 4). Priority 2: industry and irrigation
+    need 12 and 4 is left of the capacity, so both get coverage 4 / 12 = 1/3: industry
+    4/3, irrigation 8/3; the river water (10) would allow more, the capacity binds.
+    Outflow: 10 - 6 + returns. The same unit with capacity 20 is limited by its water
+    instead: priority 2 gets (10 - 2) / 12 = 2/3.
+    """
+    kw = {
+        "runoff": [[10.0]], "requirement": [[[2.0, 4.0, 8.0]]], "consumption_fraction": [[1.0, 0.5, 1.0]],
+        "return_river": [[0.0, 1.0, 0.0]],
+    }  # fmt: skip
+    args = (["A"], ["domestic", "industry", "irrigation"], [1, 2, 2], [["surface"]] * 3, [("A", "out", 1.0)])
+    raw, bal = run(make_inputs(*args, surface_capacity=6.0, **kw))
+    assert delivery(bal, "A", "domestic") == pytest.approx([2.0], abs=1e-12)
+    assert delivery(bal, "A", "industry") == pytest.approx([4.0 / 3.0], abs=1e-12)
+    assert delivery(bal, "A", "irrigation") == pytest.approx([8.0 / 3.0], abs=1e-12)
+    assert raw["outflow"].sel(unit="A").values == pytest.approx([10.0 - 6.0 + 0.5 * 4.0 / 3.0], abs=1e-12)
+    raw, bal = run(make_inputs(*args, surface_capacity=20.0, **kw))
+    assert delivery(bal, "A", "industry") == pytest.approx([8.0 / 3.0], abs=1e-12)
+    assert delivery(bal, "A", "irrigation") == pytest.approx([16.0 / 3.0], abs=1e-12)
+
+
 def test_groundwater_first_then_surface() -> None:
     """Preference groundwater;surface with short groundwater, next to a surface-first demand.
 

@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 import types
 
@@ -26,7 +27,7 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from sim.distributed import THREAD_VARIABLES, EngineSettings, map_chunks
+from sim.distributed import THREAD_VARIABLES, EngineSettings, available_cores, imap_threads, map_chunks
 from sim.errors import InputError
 from sim.progress import progress
 
@@ -108,6 +109,47 @@ def test_serial_results_in_order():
 def test_serial_reraises_the_chunk_error():
     with pytest.raises(InputError, match="chunk 3"):
         map_chunks(fail_on_three, range(5), EngineSettings())
+
+
+# -- threads of this process ----------------------------------------------------------------
+
+
+def test_imap_threads_in_order_with_at_most_n_chunks_at_a_time():
+    import numba
+
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+    seen = []
+
+    def chunk(arg):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        out = reservoir_chunk(arg)  # sleeps 0-20 ms: chunks finish out of order
+        out.attrs["numba_threads"] = numba.get_num_threads()
+        with lock:
+            state["now"] -= 1
+        return out
+
+    for ds in imap_threads(chunk, CHUNKS, 3):
+        seen.append(ds.attrs["seed"])
+        with lock:  # the one handed over plus those still running: never more than 3 held
+            assert state["now"] <= 3
+        assert ds.attrs["numba_threads"] == 1  # each chunk's compiled loops on one thread
+        assert ds.equals(reservoir_chunk(CHUNKS[ds.attrs["seed"]]))
+    assert seen == list(range(8))
+    assert state["most"] == 3
+    # one thread: the plain loop, in this thread, numba left as it is
+    assert [ds.attrs["seed"] for ds in imap_threads(reservoir_chunk, CHUNKS[:3], 1)] == [0, 1, 2]
+
+
+def test_imap_threads_reraises_the_chunk_error():
+    with pytest.raises(InputError, match="chunk 3"):
+        list(imap_threads(fail_on_three, range(8), 2))
+
+
+def test_available_cores_is_the_affinity_mask():
+    assert available_cores() == len(os.sched_getaffinity(0))
 
 
 # -- progress -----------------------------------------------------------------------------
@@ -263,6 +305,8 @@ def test_from_config_accepts_omegaconf_and_mappings():
         ("connect_timeout", 0, "expected a number of seconds above 0, got 0"),
         ("connect_timeout", "soon", "expected a number of seconds above 0, got 'soon'"),
         ("processes", "yes", "expected true or false, got 'yes'"),
+        ("threads", -1, "expected 0 (the cores available) or a whole number >= 1, got -1"),
+        ("threads", 1.5, "expected 0 (the cores available) or a whole number >= 1, got 1.5"),
         ("scheduler_address", "", "expected the address of a dask scheduler"),
         ("scheduler_address", "tcp://a b:1", "expected the address of a dask scheduler"),
         ("scheduler_address", 8786, "expected the address of a dask scheduler"),

@@ -32,8 +32,19 @@ BASE = [
 def runs() -> tuple[xr.Dataset, xr.Dataset]:
     full = sim.simulate(sim.compose([*BASE, "hydrology.keep=all"]))
     # chunks of 3, 3 and 1 samples
-    summary = sim.simulate(sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3"]))
+    summary = sim.simulate(
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=2"])
+    )
     return full, summary
+
+
+def test_chunks_on_threads_equal_chunks_one_after_another(runs: tuple[xr.Dataset, xr.Dataset]) -> None:
+    # the same chunks computed in this thread, numba's loops threaded (the fixture: 2 threads,
+    # each chunk's loops on one): every member is computed alike, so the results are equal
+    serial = sim.simulate(
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=1"])
+    )
+    xr.testing.assert_equal(serial, runs[1])
 
 
 def _reference(full: xr.Dataset, name: str) -> xr.DataArray:
@@ -83,6 +94,7 @@ def test_keep_mode_and_chunk_size_by_hand() -> None:
     assert chunk_size(0, 1000, per_sample) == 160
     assert chunk_size(0, 50, per_sample) == 50
     assert chunk_size(300, 1000, per_sample) == 300
+    assert chunk_size(0, 1000, per_sample, workers=2) == 80  # two chunks at a time share the 1.5 GB
     with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
         keep_mode("mean", 10, per_sample)
 

@@ -6,11 +6,14 @@ For every batch member, step, unit and sector [hm3]:
 ``delivered − consumption`` split by the sector's return shares; and, per unit and step,
 the mass-balance residual. Doing this in compiled passes avoids a dozen full-size
 temporaries in large ensembles. Each pass has a serial entry point (``*_serial``) and a
-threaded one; :func:`derive` and :func:`residual` pick the threaded one for ensembles.
+threaded one; :func:`derive` and :func:`residual` pick the threaded one for ensembles,
+unless the calling thread has one numba thread (a chunk of
+:func:`sim.distributed.imap_threads`). Every entry point releases the GIL (``nogil``).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -42,18 +45,23 @@ def _flows_member(b, delivery, req, cons, rriv, rgw, rww, out):
                 out[4, b, t, u, s] = r * rww[b3, t3, u, s]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def derive_flows_serial(delivery, req, cons, rriv, rgw, rww, out):
     """Fill ``out`` with the sector flows of every batch member, one after another."""
     for b in range(delivery.shape[0]):
         _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, out)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def derive_flows_parallel(delivery, req, cons, rriv, rgw, rww, out):
     """Fill ``out`` with the sector flows of every batch member, members spread over threads."""
     for b in prange(delivery.shape[0]):
         _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, out)
+
+
+def _threaded(delivery: np.ndarray) -> bool:
+    """Use the threaded pass: several batch members, and numba has threads for this caller."""
+    return delivery.shape[0] > 1 and numba.get_num_threads() > 1
 
 
 def derive(
@@ -83,7 +91,7 @@ def derive(
         groundwater, to wastewater [hm3].
     """
     out = np.empty((5, *delivery.shape[:-1]))
-    fn = derive_flows_parallel if delivery.shape[0] > 1 else derive_flows_serial
+    fn = derive_flows_parallel if _threaded(delivery) else derive_flows_serial
     fn(delivery, req, cons, rriv, rgw, rww, out)
     return out
 
@@ -121,7 +129,7 @@ def _residual_member(
             out[b, t, u] = gains - losses
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def balance_residual_serial(
     delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
 ):
@@ -133,7 +141,7 @@ def balance_residual_serial(
         )  # fmt: skip
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def balance_residual_parallel(
     delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
 ):
@@ -176,6 +184,6 @@ def residual(
         (batch, time, unit) [hm3].
     """
     out = np.empty(delivery.shape[:3])
-    fn = balance_residual_parallel if delivery.shape[0] > 1 else balance_residual_serial
+    fn = balance_residual_parallel if _threaded(delivery) else balance_residual_serial
     fn(delivery, flows, external, is_gw, *states, out)
     return out

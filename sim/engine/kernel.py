@@ -31,6 +31,10 @@ argument (measured on the development machine), and the solver's helpers run ten
 times per step, so passing 5 packed arrays instead of 50 loose ones halves the cost of a
 small network's step (``docs/performance.md``).
 
+The entry points :func:`run_kernel` and :func:`run_kernel_parallel` release the GIL
+(``nogil``), so chunks of an ensemble can run in threads of one process
+(:func:`sim.distributed.imap_threads`).
+
 Numerics: the constraints of a stage are concave, piecewise-linear and non-increasing
 in the common coverage ``t``, so Newton steps taken from ``t = 1`` approach the largest
 feasible ``t`` monotonically from above and stop after finitely many steps.
@@ -186,10 +190,25 @@ def _surface_stage(d0, d1, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale
     ``lin[CCAP]`` the water held and the diversion capacity. Writes the delivery of each
     demand to ``dem_f[D_Y]``. ``flags`` (3, unit) is a work array.
     """
+    tol = 1e-12 * scale
+    if j1 - j0 == 1:
+        # a part of one unit: no link brings water in and its returns only add to its
+        # outflow, so the one constraint is withdrawal <= min(water held, capacity), and
+        # every demand of the unit takes the same share t of its remaining requirement
+        u = topo[T_ORDER, j0]
+        need = 0.0
+        for d in range(d0, d1):
+            need += max(dem_f[D_REM, d], 0.0)
+        room = min(lin[NAT, u], lin[CCAP, u]) - uw[U_WFIX, u]
+        t = 1.0
+        if need > 0.0 and room + tol < need:
+            t = max(room / need, 0.0)
+        for d in range(d0, d1):
+            dem_f[D_Y, d] = t * max(dem_f[D_REM, d], 0.0)
+        return
     for d in range(d0, d1):
         dem_f[D_Y, d] = 0.0
         dem_i[D_FROZEN, d] = dem_f[D_REM, d] <= 0.0
-    tol = 1e-12 * scale
     tight_tol = 1e-10 * scale
     t_lo = 0.0
     for _round in range(d1 - d0 + 1):
@@ -586,7 +605,7 @@ def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_
     return topo, stg, rk
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_kernel(
     nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
     rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
@@ -634,7 +653,7 @@ def run_kernel(
         )  # fmt: skip
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_kernel_parallel(
     nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
     rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
