@@ -146,7 +146,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     kernel(
         nbatch, order, part_ptr, link_from, link_to,
         b("link_share", "link"), b("link_capacity", "time", "link"),
-        stage_src, stage_rank, rank_src,
+        stage_src, stage_rank,
         b("requirement", "time", "unit", "sector"), bt("consumption_fraction", "unit", "sector"),
         bt("return_river", "unit", "sector"), bt("return_groundwater", "unit", "sector"),
         bt("return_wastewater", "unit", "sector"),

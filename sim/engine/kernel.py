@@ -87,12 +87,11 @@ X_RES, X_GWS, X_GWUSED, X_TRUSED, X_POOL = 0, 1, 2, 3, 4
 # Rows of ``uw``, per-unit work values of one step [hm3].
 U_BASE, U_AV0R, U_PUMP, U_GWRET, U_WW, U_DISC, U_WFIX, U_RFIX, U_ASKED = range(9)
 N_UW = 9
-# Rows of ``stg`` (int, (4, stage, sector + 1)): STG_SRC and STG_RANK give, per stage and
-# sector, the source drawn on (-1: none) and its preference rank; STG_LOC and STG_SRF list
-# the sectors of the stage that draw on a unit-local source and on surface water: the count
-# at column 0, the sector indices after it. Rows of ``rk`` (int, (sector, rank)).
-STG_SRC, STG_RANK, STG_LOC, STG_SRF = 0, 1, 2, 3
-RK_SRC, RK_SLOT = 0, 1
+# Rows of ``stg`` (int, (5, stage, sector + 1)): STG_SRC and STG_SLOT give, per stage and
+# sector, the source drawn on (-1: none) and its slot in the delivery output; STG_LOC and
+# STG_SRF list the sectors of the stage that draw on a unit-local source and on surface
+# water: the count at column 0, the sector indices after it.
+STG_SRC, STG_SLOT, STG_LOC, STG_SRF = 0, 1, 2, 3
 # Rows of ``unit_out`` (see :func:`run_kernel`).
 O_INFLOW, O_OUTFLOW, O_RES, O_RELEASE, O_SPILL, O_AQUIFER, O_OVERDRAFT, O_POOL, O_DISCHARGE = range(9)
 
@@ -276,22 +275,24 @@ def _surface_stage(d0, d1, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale
 
 @njit(cache=True)
 def _step(
-    topo, npart, lk, stg, rk, sec, uin, st, o_deliv, o_lflow, o_lspill, o_unit, ti,
-    ws_f, lin, flags, uw, dem_i, dem_f, sw, avail, deliv,
+    topo, npart, lk, stg, sec, uin, st, o_deliv, o_lflow, o_lspill, o_unit, ti,
+    ws_f, lin, flags, uw, dem_i, dem_f, sw, avail,
 ):  # fmt: skip
     """Advance one batch member by one time step, writing outputs in place.
 
     ``npart`` is the number of parts of the network (see ``topo``). ``sec`` and ``uin`` hold this step's inputs, ``st`` the state (updated in place),
     ``o_deliv`` (time, unit, sector, slot), ``o_lflow`` and ``o_lspill`` (time, link) and
     ``o_unit`` (9, time, unit) the member's outputs [hm3]; the rest are work arrays.
+    Deliveries are added to ``o_deliv[ti]`` as they are made.
     """
     n = lin.shape[1]
     ns = sec.shape[2]
-    nk = rk.shape[2]
+    nslot = o_deliv.shape[3]
     nl = o_lflow.shape[1]
     nst = stg.shape[1]
     rem = sw[0]
     rho = sw[1]
+    dlv = sw[2]
 
     # --- what each source can give this step
     scale = 1.0
@@ -310,14 +311,16 @@ def _step(
         uw[U_AV0R, u] = avail[u, RECLAIMED]
         uw[U_WFIX, u] = 0.0
         uw[U_RFIX, u] = 0.0
+        uw[U_PUMP, u] = 0.0
         for s in range(ns):
             rem[u, s] = sec[S_REQ, u, s]
+            dlv[u, s] = 0.0
             scale += sec[S_REQ, u, s]
             rho[u, s] = (1.0 - sec[S_CONS, u, s]) * (
                 sec[S_RRIV, u, s] + sec[S_RWW, u, s] * (1.0 - uin[I_REUSE, u])
             )
-            for k in range(nk):
-                deliv[u, s, k] = 0.0
+            for j in range(nslot):
+                o_deliv[ti, u, s, j] = 0.0
 
     # --- stages: (priority, preference rank) in order
     for stage in range(nst):
@@ -340,9 +343,14 @@ def _step(
                     continue
                 src = stg[STG_SRC, stage, s]
                 got = rem[u, s] * min(1.0, avail[u, src] / uw[U_ASKED, src])
-                deliv[u, s, stg[STG_RANK, stage, s]] += got
+                o_deliv[ti, u, s, stg[STG_SLOT, stage, s]] += got
+                dlv[u, s] += got
                 rem[u, s] -= got
                 uw[U_RFIX, u] += rho[u, s] * got
+                if src == GROUNDWATER:
+                    uw[U_PUMP, u] += got
+                elif src == TRANSFER:
+                    st[X_TRUSED, u] += got
             for i in range(1, n_loc + 1):
                 src = stg[STG_SRC, stage, stg[STG_LOC, stage, i]]
                 asked = uw[U_ASKED, src]
@@ -373,28 +381,20 @@ def _step(
             u = dem_i[D_U, d]
             s = dem_i[D_S, d]
             got = min(dem_f[D_Y, d], rem[u, s])
-            deliv[u, s, stg[STG_RANK, stage, s]] += got
+            o_deliv[ti, u, s, stg[STG_SLOT, stage, s]] += got
+            dlv[u, s] += got
             rem[u, s] -= got
             uw[U_WFIX, u] += got
             uw[U_RFIX, u] += rho[u, s] * got
 
     # --- returns and pools from the final deliveries
     for u in range(n):
-        pumped = 0.0
         gw_ret = 0.0
         ww = 0.0
         for s in range(ns):
-            tot = 0.0
-            for k in range(nk):
-                tot += deliv[u, s, k]
-                if rk[RK_SRC, s, k] == GROUNDWATER:
-                    pumped += deliv[u, s, k]
-                elif rk[RK_SRC, s, k] == TRANSFER:
-                    st[X_TRUSED, u] += deliv[u, s, k]
-            ret = (1.0 - sec[S_CONS, u, s]) * tot
+            ret = (1.0 - sec[S_CONS, u, s]) * dlv[u, s]
             gw_ret += ret * sec[S_RGW, u, s]
             ww += ret * sec[S_RWW, u, s]
-        uw[U_PUMP, u] = pumped
         uw[U_GWRET, u] = gw_ret
         uw[U_WW, u] = ww
         # reclaimed water not delivered this step leaves the plant to the river at the outlet
@@ -452,13 +452,6 @@ def _step(
     for li in range(nl):
         o_lflow[ti, li] = ws_f[LFLOW, li]
         o_lspill[ti, li] = lk[LK_SHARE, li] * ws_f[OUTFLOW, topo[T_FROM, li]] - ws_f[LFLOW, li]
-    for u in range(n):
-        for s in range(ns):
-            for j in range(o_deliv.shape[3]):
-                o_deliv[ti, u, s, j] = 0.0
-            for k in range(nk):
-                if rk[RK_SLOT, s, k] >= 0:
-                    o_deliv[ti, u, s, rk[RK_SLOT, s, k]] += deliv[u, s, k]
 
 
 @njit(cache=True)
@@ -469,14 +462,13 @@ def _ib(arr, b):
 
 @njit(cache=True)
 def _member(
-    b, topo, npart, stg, rk, link_share, link_cap, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead,
+    b, topo, npart, stg, link_share, link_cap, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead,
     res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap,
     recl_init, harv, other, year_start, o_deliv, o_lflow, o_lspill, unit_out,
 ):  # fmt: skip
     """Run the whole horizon for batch member ``b`` (see :func:`run_kernel`)."""
     n = res_cap.shape[1]
     ns = req.shape[3]
-    nk = rk.shape[2]
     nl = link_share.shape[1]
     nt = year_start.shape[0]
     # state, carried from step to step
@@ -492,9 +484,8 @@ def _member(
     uw = np.zeros((N_UW, max(n, N_SOURCES)))
     dem_i = np.zeros((3, max(n * ns, 1)), dtype=np.int64)
     dem_f = np.zeros((3, max(n * ns, 1)))
-    sw = np.zeros((2, n, ns))
+    sw = np.zeros((3, n, ns))
     avail = np.zeros((n, N_SOURCES))
-    deliv = np.zeros((n, ns, max(nk, 1)))
     # this step's inputs
     lk = np.zeros((2, max(nl, 1)))
     sec = np.zeros((5, n, ns))
@@ -558,14 +549,14 @@ def _member(
             uin[I_HRV, u] = harv[b_hrv, ti, u]
             uin[I_OTH, u] = other[b_oth, ti, u]
         _step(
-            topo, npart, lk, stg, rk, sec, uin, st, od_b, olf_b, ols_b, uo_b, ti,
-            ws_f, lin, flags, uw, dem_i, dem_f, sw, avail, deliv,
+            topo, npart, lk, stg, sec, uin, st, od_b, olf_b, ols_b, uo_b, ti,
+            ws_f, lin, flags, uw, dem_i, dem_f, sw, avail,
         )  # fmt: skip
 
 
 @njit(cache=True)
-def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot):
-    """Pack the network and the stage tables into the int arrays ``topo``, ``stg`` and ``rk``.
+def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_slot):
+    """Pack the network and the stage tables into the int arrays ``topo`` and ``stg``.
 
     ``topo[T_PTR]`` and ``topo[T_OUT]`` hold the outgoing links of each unit in CSR form:
     the links of u are ``topo[T_OUT, topo[T_PTR, u]:topo[T_PTR, u + 1]]``.
@@ -592,23 +583,20 @@ def _tables(n, order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_
     nst, ns = stage_src.shape
     stg = np.zeros((4, nst, ns + 1), dtype=np.int64)
     stg[STG_SRC, :, :ns] = stage_src
-    stg[STG_RANK, :, :ns] = stage_rank
     for stage in range(nst):
         for s in range(ns):
             row = STG_SRF if stage_src[stage, s] == SURFACE else STG_LOC
             if stage_src[stage, s] >= 0:
+                stg[STG_SLOT, stage, s] = rank_slot[s, stage_rank[stage, s]]
                 stg[row, stage, 0] += 1
                 stg[row, stage, stg[row, stage, 0]] = s
-    rk = np.zeros((2, rank_src.shape[0], rank_src.shape[1]), dtype=np.int64)
-    rk[RK_SRC] = rank_src
-    rk[RK_SLOT] = rank_slot
-    return topo, stg, rk
+    return topo, stg
 
 
 @njit(cache=True, nogil=True)
 def run_kernel(
     nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
-    rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
+    req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
     gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
     year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
 ):  # fmt: skip
@@ -619,8 +607,8 @@ def run_kernel(
     ``part_ptr`` the start of each part in it (:func:`sim.engine.network.group_by_component`);
     ``link_from``/``link_to`` the ends of each link (-1:
     leaves the region); ``stage_src``/``stage_rank`` (stage, sector) the source and
-    preference rank each sector draws on in each allocation stage; ``rank_src``/``rank_slot``
-    (sector, rank) the source of each preference and its slot in ``o_deliv``.
+    preference rank each sector draws on in each allocation stage; ``rank_slot``
+    (sector, rank) the slot in ``o_deliv`` of the source of each preference.
 
     Every input array has a leading batch axis of length 1 (shared) or ``nbatch``.
     Time-varying inputs are shaped (batch, time, unit[, sector]); static ones
@@ -641,12 +629,10 @@ def run_kernel(
         groundwater overdraft, reclaimed-water pool for the next step, and reclaimed water
         discharged unused.
     """
-    topo, stg, rk = _tables(
-        order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot
-    )
+    topo, stg = _tables(order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_slot)
     for b in range(nbatch):
         _member(
-            np.int64(b), topo, part_ptr.shape[0] - 1, stg, rk, link_share, link_cap, req, cons,
+            np.int64(b), topo, part_ptr.shape[0] - 1, stg, link_share, link_cap, req, cons,
             rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step,
             tr_annual, reuse, recl_cap, recl_init, harv, other, year_start, o_deliv, o_lflow,
             o_lspill, unit_out,
@@ -656,17 +642,15 @@ def run_kernel(
 @njit(cache=True, parallel=True, nogil=True)
 def run_kernel_parallel(
     nbatch, order, part_ptr, link_from, link_to, link_share, link_cap, stage_src, stage_rank,
-    rank_src, req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
+    req, cons, rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield,
     gw_allow, gw_init, tr_step, tr_annual, reuse, recl_cap, recl_init, harv, other,
     year_start, rank_slot, o_deliv, o_lflow, o_lspill, unit_out,
 ):  # fmt: skip
     """Run :func:`run_kernel` with the batch members spread over threads (numba prange)."""
-    topo, stg, rk = _tables(
-        order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_src, rank_slot
-    )
+    topo, stg = _tables(order.shape[0], order, part_ptr, link_from, link_to, stage_src, stage_rank, rank_slot)
     for bp in prange(nbatch):
         _member(
-            np.int64(bp), topo, part_ptr.shape[0] - 1, stg, rk, link_share, link_cap, req, cons,
+            np.int64(bp), topo, part_ptr.shape[0] - 1, stg, link_share, link_cap, req, cons,
             rriv, rgw, rww, nat, scap, res_cap, res_dead, res_init, gw_cap, gw_rech, gw_yield, gw_allow, gw_init, tr_step,
             tr_annual, reuse, recl_cap, recl_init, harv, other, year_start, o_deliv, o_lflow,
             o_lspill, unit_out,
