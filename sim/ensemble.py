@@ -43,6 +43,9 @@ _WORKING_FACTOR = 1.5
 #: target working memory of one chunk [B]
 _CHUNK_BYTES = 1.5e9
 
+#: target working memory of all the chunks computed at the same time [B]
+_CHUNKS_BYTES = 3.0e9
+
 _SUM = "__sample_sum"
 
 
@@ -93,7 +96,10 @@ def keep_mode(keep: str, n_samples: int, sample_bytes: float) -> str:
 
 
 def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: int = 1) -> int:
-    """Choose the samples per chunk: ``sample_chunk`` if > 0, else what keeps the chunks near 1.5 GB.
+    """Choose the samples per chunk: ``sample_chunk`` if > 0, else what fits the memory targets.
+
+    A chunk's working memory is kept near 1.5 GB, and that of the ``workers`` chunks computed
+    at the same time near 3 GB.
 
     Parameters
     ----------
@@ -104,11 +110,11 @@ def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: 
     sample_bytes : float
         Size of one sample's full result [B].
     workers : int
-        Chunks computed at the same time [1]; they share the 1.5 GB.
+        Chunks computed at the same time [1].
     """
     if sample_chunk > 0:
         return min(int(sample_chunk), n_samples)
-    budget = _CHUNK_BYTES / max(1, int(workers))
+    budget = min(_CHUNK_BYTES, _CHUNKS_BYTES / max(1, int(workers)))
     return max(1, min(n_samples, int(budget / (_WORKING_FACTOR * sample_bytes))))
 
 

@@ -94,7 +94,9 @@ def test_keep_mode_and_chunk_size_by_hand() -> None:
     assert chunk_size(0, 1000, per_sample) == 160
     assert chunk_size(0, 50, per_sample) == 50
     assert chunk_size(300, 1000, per_sample) == 300
-    assert chunk_size(0, 1000, per_sample, workers=2) == 80  # two chunks at a time share the 1.5 GB
+    # chunks computed at the same time share 3 GB: 2 x 1.5 GB, or 4 x 0.75 GB (80.2 samples)
+    assert chunk_size(0, 1000, per_sample, workers=2) == 160
+    assert chunk_size(0, 1000, per_sample, workers=4) == 80
     with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
         keep_mode("mean", 10, per_sample)
 

@@ -497,12 +497,17 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     growth = growth_factor(MODEL, driver(MODEL, DRIVERS, drivers, "area_growth"), "area_growth", dy)
     frac = axis["days_in_step"] / axis["days_in_month"]
     month = axis["month"]
+    soil = scalars["soil_storage"]
     if "year" in need.dims:  # climate that varies from year to year (stochastic hydrology)
         need_t = need.sel(year=axis["year"], month=month).drop_vars(["year", "month"])
-        season = season.sel(year=axis["year"]).drop_vars("year")
+        if "time" in soil.dims:  # soil storage along time: the share kept step by step
+            season = season.sel(year=axis["year"]).drop_vars("year")
     else:
         need_t = need.sel(month=month).drop_vars("month")
-    keep = (1.0 - scalars["soil_storage"] / season.where(season > 0)).clip(min=0.0).fillna(0.0)
+    # share of the season's need left after soil storage [1], once per year where it can be
+    keep = (1.0 - soil / season.where(season > 0)).clip(min=0.0).fillna(0.0)
+    if "year" in keep.dims:
+        keep = keep.sel(year=axis["year"]).drop_vars("year")
     # sum over crops of need x keep x (1 + over-irrigation) x area [mm ha]: the factors that
     # vary by crop go into one einsum, so no (batch, time, crop, unit) product is built
     factors = [need_t, keep, 1.0 + scalars["over_irrigation"], area]
