@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from sim.comparison import annual
 from sim.engine import run_network
+from sim.timeaxis import annual
 
 #: Engine inputs holding engineering capacities [hm3 per step], lifted in the ``works`` case.
 WORKS = (

@@ -29,6 +29,7 @@ import xarray as xr
 
 from sim.errors import InputError
 from sim.risk import cap_exceedance
+from sim.timeaxis import annual
 from sim.variables import is_stock
 
 KEEP = ("auto", "all", "summary")
@@ -118,27 +119,6 @@ def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: 
     return max(1, min(n_samples, int(budget / (_WORKING_FACTOR * sample_bytes))))
 
 
-def _annual(name: str, da: xr.DataArray) -> xr.DataArray:
-    """Annual values of a per-step variable: sums of flows, end-of-year values of stocks.
-
-    The steps of a calendar year are contiguous, so the sums are one ``numpy.add.reduceat``
-    over the time axis (an xarray groupby per variable and chunk cost 20 ms each).
-    """
-    years = da["time"].dt.year.values
-    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-    axis = da.get_axis_num("time")
-    stock = is_stock(name)
-    if stock:
-        ends = np.r_[starts[1:], years.size] - 1
-        values = np.take(da.values, ends, axis=axis)
-    else:
-        values = np.add.reduceat(da.values, starts, axis=axis)
-    dims = tuple("year" if d == "time" else d for d in da.dims)
-    coords = {k: c for k, c in da.coords.items() if "time" not in c.dims}
-    out = xr.DataArray(values, dims=dims, coords={**coords, "year": years[starts]})
-    return out
-
-
 def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
     """Reduce a chunk of samples to what it keeps (see the module docstring).
 
@@ -158,7 +138,7 @@ def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
         name = str(name)
         if "sample" in da.dims and "time" in da.dims:
             out[name + _SUM] = da.sum("sample", skipna=False)
-            out[name + "_annual"] = _annual(name, da)
+            out[name + "_annual"] = annual(da, "last" if is_stock(name) else "sum")
         else:
             out[name] = da
     return xr.Dataset(out, attrs=part.attrs)
