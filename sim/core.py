@@ -20,7 +20,15 @@ from sim.config import Config
 from sim.demand import load_model
 from sim.diagnosis import diagnose
 from sim.engine import SOURCES, batch_dims, run_network
-from sim.ensemble import bytes_per_sample, chunk_size, join_chunks, keep_mode, mark_means, reduce_chunk
+from sim.ensemble import (
+    DIAGNOSIS_FACTOR,
+    bytes_per_sample,
+    chunk_size,
+    join_chunks,
+    keep_mode,
+    mark_means,
+    reduce_chunk,
+)
 from sim.errors import InputError
 from sim.hydrology import climate
 from sim.hydrology.climate import check_deltas
@@ -601,7 +609,8 @@ def _simulate_chunked(
     settings = EngineSettings.from_config(cfg.engine)
     threads = (settings.threads or available_cores()) if settings.name == "serial" else 1
     if summary:
-        size = chunk_size(settings.sample_chunk, n_samples, _sample_bytes(cfg, pack, measures), threads)
+        work = _sample_bytes(cfg, pack, measures) * (DIAGNOSIS_FACTOR if cfg.risk.diagnose else 1.0)
+        size = chunk_size(settings.sample_chunk, n_samples, work, threads)
     else:
         size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
     bounds = [(lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
