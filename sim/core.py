@@ -30,6 +30,7 @@ from sim.ensemble import (
     reduce_chunk,
 )
 from sim.errors import InputError
+from sim.heap import retained_heap
 from sim.hydrology import climate
 from sim.hydrology.climate import check_deltas
 from sim.hydrology.statistics import load_correlation, load_statistics
@@ -627,8 +628,10 @@ def _simulate_chunked(
             part = _simulate_part(cfg, pack, measures, slice(*bound), risk_metrics=True, cache=cache)
             return reduce_chunk(part)
 
-        # consumes the chunks in order, each dropped once it is added
-        return join_chunks(imap_threads(chunk, bounds, threads, desc="sample chunks"), n_samples)
+        # consumes the chunks in order, each dropped once it is added; the memory a chunk
+        # frees is kept for the next (sim/heap.py)
+        with retained_heap():
+            return join_chunks(imap_threads(chunk, bounds, threads, desc="sample chunks"), n_samples)
     plain = OmegaConf.to_container(cfg, resolve=True)
     tasks = [(plain, lo, hi, summary) for lo, hi in bounds]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")
