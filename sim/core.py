@@ -602,8 +602,10 @@ def _simulate_chunked(
 
     Every chunk draws the whole ensemble and keeps its own samples, so the result equals the
     serial run. Without ``summary`` the risk metrics over the samples are computed on the
-    joined balance; with it each chunk keeps its summary (:mod:`sim.ensemble`) and the
-    chunks run one after another on the serial engine, so memory stays flat in the samples.
+    joined balance; with it each chunk keeps its summary (:mod:`sim.ensemble`) and, on the
+    serial engine, ``engine.threads`` chunks at a time run on threads of this process and
+    are joined in order (:func:`sim.distributed.imap_threads`), so memory stays flat in the
+    samples.
     """
     from sim.distributed import EngineSettings, available_cores, imap_threads, map_chunks
 
