@@ -87,7 +87,7 @@ X_RES, X_GWS, X_GWUSED, X_TRUSED, X_POOL = 0, 1, 2, 3, 4
 # Rows of ``uw``, per-unit work values of one step [hm3].
 U_BASE, U_AV0R, U_PUMP, U_GWRET, U_WW, U_DISC, U_WFIX, U_RFIX, U_ASKED = range(9)
 N_UW = 9
-# Rows of ``stg`` (int, (5, stage, sector + 1)): STG_SRC and STG_SLOT give, per stage and
+# Rows of ``stg`` (int, (4, stage, sector + 1)): STG_SRC and STG_SLOT give, per stage and
 # sector, the source drawn on (-1: none) and its slot in the delivery output; STG_LOC and
 # STG_SRF list the sectors of the stage that draw on a unit-local source and on surface
 # water: the count at column 0, the sector indices after it.
