@@ -54,8 +54,9 @@ def retained_heap(max_block: int = 2**30) -> Iterator[bool]:
 
     Inside the block: one malloc arena for all threads (blocks of other threads' arenas
     cannot grow past 64 MB and would be mapped one by one), blocks below ``max_block`` [B]
-    come from the heap, and freed memory stays in the process. On leaving: glibc's defaults
-    again, and ``malloc_trim`` returns the free memory to the system.
+    come from the heap, and freed memory stays in the process. On leaving: glibc's default
+    values again (the mmap threshold stays fixed at its 128 KiB default: once set, glibc no
+    longer raises it by itself), and ``malloc_trim`` returns the free memory to the system.
 
     Parameters
     ----------
