@@ -31,20 +31,35 @@ BASE = [
 @pytest.fixture(scope="module")
 def runs() -> tuple[xr.Dataset, xr.Dataset]:
     full = sim.simulate(sim.compose([*BASE, "hydrology.keep=all"]))
-    # chunks of 3, 3 and 1 samples
+    # chunks of 3, 3 and 1 samples, two at a time (forked processes on Linux, else threads)
     summary = sim.simulate(
-        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=2"])
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.workers=2"])
     )
     return full, summary
 
 
-def test_chunks_on_threads_equal_chunks_one_after_another(runs: tuple[xr.Dataset, xr.Dataset]) -> None:
-    # the same chunks computed in this thread, numba's loops threaded (the fixture: 2 threads,
-    # each chunk's loops on one): every member is computed alike, so the results are equal
+@pytest.mark.parametrize("pool", ["thread", "auto"])
+def test_chunks_on_workers_equal_chunks_one_after_another(
+    runs: tuple[xr.Dataset, xr.Dataset], pool: str
+) -> None:
+    # the same chunks computed in this thread, numba's loops threaded (the fixture: 2 workers,
+    # each chunk's loops on one thread): every member is computed alike, so the results are equal
     serial = sim.simulate(
-        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=1"])
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.workers=1"])
     )
     xr.testing.assert_equal(serial, runs[1])
+    on_pool = sim.simulate(
+        sim.compose(
+            [
+                *BASE,
+                "hydrology.keep=summary",
+                "engine.sample_chunk=3",
+                "engine.workers=2",
+                f"engine.pool={pool}",
+            ]
+        )
+    )
+    xr.testing.assert_equal(on_pool, runs[1])
 
 
 def _reference(full: xr.Dataset, name: str) -> xr.DataArray:
@@ -90,13 +105,18 @@ def test_keep_mode_and_chunk_size_by_hand() -> None:
     assert keep_mode("auto", int(AUTO_LIMIT_BYTES // per_sample) + 1, per_sample) == "summary"
     assert keep_mode("summary", 1, per_sample) == "all"  # one sample: nothing to summarise
     assert keep_mode("all", 1000, per_sample) == "all"
-    # 1.5e9 B / (1.5 x 6.24e6 B) = 160.3 samples per chunk
-    assert chunk_size(0, 1000, per_sample) == 160
+    # 1.5e9 B / (1.5 x 6.24e6 B) = 160.3 samples per chunk at most: 7 chunks, of 143
+    assert chunk_size(0, 1000, per_sample) == 143
     assert chunk_size(0, 50, per_sample) == 50
     assert chunk_size(300, 1000, per_sample) == 300
-    # chunks computed at the same time share 3 GB: 2 x 1.5 GB, or 4 x 0.75 GB (80.2 samples)
-    assert chunk_size(0, 1000, per_sample, workers=2) == 160
-    assert chunk_size(0, 1000, per_sample, workers=4) == 80
+    # chunks computed at the same time share 3 GB: 2 x 1.5 GB (160 samples at most), 3 x 1 GB
+    # (106) or 4 x 0.75 GB (80); then a multiple of the workers: 7 -> 8 chunks of 125,
+    # 10 -> 12 chunks of 84, 13 -> 16 chunks of 63
+    assert chunk_size(0, 1000, per_sample, workers=2) == 125
+    assert chunk_size(0, 1000, per_sample, workers=3) == 84
+    assert chunk_size(0, 1000, per_sample, workers=4) == 63
+    assert chunk_size(0, 50, per_sample, workers=2) == 25  # one chunk would leave a worker idle
+    assert chunk_size(0, 1, per_sample, workers=2) == 1
     with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
         keep_mode("mean", 10, per_sample)
 

@@ -56,3 +56,24 @@ def test_does_nothing_without_glibc(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(sim.heap, "_glibc", lambda: None)
     with retained_heap() as applied:
         assert not applied
+
+
+def test_numpy_asks_for_no_huge_pages_inside_the_block():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    def advised() -> bool:
+        before = _set_madvise_hugepage(True)  # returns the setting it replaces
+        _set_madvise_hugepage(before)
+        return before
+
+    original = _set_madvise_hugepage(True)
+    try:
+        with retained_heap():
+            assert not advised()
+        assert advised()  # put back
+        _set_madvise_hugepage(False)
+        with retained_heap():
+            pass
+        assert not advised()  # put back as it was, not switched on
+    finally:
+        _set_madvise_hugepage(original)
