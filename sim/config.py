@@ -105,8 +105,7 @@ class EngineConfig:
     connect_timeout: float = 10.0  #: dask: seconds to wait for the scheduler [s]
     processes: bool = True  #: dask LocalCluster: workers are processes (else threads)
     sample_chunk: int = 0  #: samples of an ensemble per chunk (0: automatic; docs/distributed.md)
-    workers: int = 0  #: serial: workers computing ensemble-summary chunks together (0: the cores)
-    pool: str = "auto"  #: serial: those workers are forked processes or threads (auto | process | thread)
+    threads: int = 0  #: serial: threads computing ensemble-summary chunks together (0: the cores)
 
 
 @dataclass

@@ -603,25 +603,23 @@ def _simulate_chunked(
     Every chunk draws the whole ensemble and keeps its own samples, so the result equals the
     serial run. Without ``summary`` the risk metrics over the samples are computed on the
     joined balance; with it each chunk keeps its summary (:mod:`sim.ensemble`) and, on the
-    serial engine, ``engine.workers`` chunks at a time run in worker processes forked from
-    this one or on threads of it (``engine.pool``), and are joined in order
-    (:func:`sim.distributed.imap_chunks`), so memory stays flat in the samples.
+    serial engine, ``engine.threads`` chunks at a time run on threads of this process and
+    are joined in order (:func:`sim.distributed.imap_threads`), so memory stays flat in the
+    samples.
     """
-    from sim.distributed import EngineSettings, available_cores, imap_chunks, map_chunks, resolve_pool
+    from sim.distributed import EngineSettings, available_cores, imap_threads, map_chunks
 
     settings = EngineSettings.from_config(cfg.engine)
-    workers = (settings.workers or available_cores()) if settings.name == "serial" else 1
+    threads = (settings.threads or available_cores()) if settings.name == "serial" else 1
     if summary:
         work = _sample_bytes(cfg, pack, measures) * (DIAGNOSIS_FACTOR if cfg.risk.diagnose else 1.0)
-        size = chunk_size(settings.sample_chunk, n_samples, work, workers)
+        size = chunk_size(settings.sample_chunk, n_samples, work, threads)
     else:
         size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
     bounds = [(lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
     if summary and settings.name == "serial":
-        pool = resolve_pool(settings.pool)
-        # made here, before the workers start, and shared by them (threads read them, forked
-        # processes inherit them): the pack, the measures, the drawn hydrology and the
-        # pack's inputs
+        # in this process, on `threads` threads: the pack, the measures, the drawn hydrology
+        # and the pack's inputs are shared (made here, before the threads read them)
         axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
         cache: dict = {
             ("hydrology_factors",): hydrology_factors(cfg.hydrology, pack, axis),
@@ -633,9 +631,9 @@ def _simulate_chunked(
             return reduce_chunk(part)
 
         # consumes the chunks in order, each dropped once it is added; the memory a chunk
-        # frees is kept for the next (sim/heap.py; forked workers inherit the setting)
+        # frees is kept for the next (sim/heap.py)
         with retained_heap():
-            return join_chunks(imap_chunks(chunk, bounds, workers, pool, desc="sample chunks"), n_samples)
+            return join_chunks(imap_threads(chunk, bounds, threads, desc="sample chunks"), n_samples)
     plain = OmegaConf.to_container(cfg, resolve=True)
     tasks = [(plain, lo, hi, summary) for lo, hi in bounds]
     parts = map_chunks(sample_task, tasks, settings, desc="sample chunks")

@@ -53,9 +53,7 @@ import contextlib
 import importlib
 import logging
 import math
-import multiprocessing
 import os
-import sys
 import types
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -65,23 +63,11 @@ from typing import Any, TypeVar
 from sim.errors import InputError
 from sim.progress import progress
 
-__all__ = [
-    "ENGINES",
-    "POOLS",
-    "THREAD_VARIABLES",
-    "EngineSettings",
-    "available_cores",
-    "fork_available",
-    "imap_chunks",
-    "map_chunks",
-    "resolve_pool",
-]
+__all__ = ["ENGINES", "THREAD_VARIABLES", "EngineSettings", "available_cores", "imap_threads", "map_chunks"]
 
 logger = logging.getLogger(__name__)
 
 ENGINES = ("serial", "dask")  #: values of ``engine.name``
-
-POOLS = ("auto", "process", "thread")  #: values of ``engine.pool``
 
 #: environment variables set to ``threads_per_worker`` in every LocalCluster worker process
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -163,13 +149,10 @@ class EngineSettings:
         code); False runs them as threads of this process (no start-up cost, shares the GIL).
     sample_chunk : int
         Samples of a stochastic ensemble per chunk [1]; 0 chooses samples / (4 × workers).
-    workers : int
-        Serial engine: workers that compute the chunks of an ensemble summary at the same
-        time (:func:`imap_chunks`) [1]; 0 takes the cores this process may use.
-    pool : str
-        Serial engine: what those workers are: ``"process"`` (forked from this process,
-        Linux), ``"thread"`` (threads of this process) or ``"auto"`` (processes where they
-        can be forked, else threads).
+    threads : int
+        Serial engine: threads of this process that compute the chunks of an ensemble
+        summary at the same time (:func:`imap_threads`) [1]; 0 takes the cores this process
+        may use.
     """
 
     name: str = "serial"
@@ -180,8 +163,7 @@ class EngineSettings:
     connect_timeout: float = 10.0
     processes: bool = True
     sample_chunk: int = 0
-    workers: int = 0
-    pool: str = "auto"
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or self.name not in ENGINES:
@@ -210,12 +192,10 @@ class EngineSettings:
             raise _key_error(
                 "sample_chunk", f"expected 0 (automatic) or a whole number >= 1, got {self.sample_chunk!r}"
             )
-        if not _is_whole(self.workers) or self.workers < 0:
+        if not _is_whole(self.threads) or self.threads < 0:
             raise _key_error(
-                "workers", f"expected 0 (the cores available) or a whole number >= 1, got {self.workers!r}"
+                "threads", f"expected 0 (the cores available) or a whole number >= 1, got {self.threads!r}"
             )
-        if not isinstance(self.pool, str) or self.pool not in POOLS:
-            raise _key_error("pool", f"expected one of {' | '.join(POOLS)}, got {self.pool!r}")
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any] | None) -> EngineSettings:
@@ -301,91 +281,25 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def fork_available() -> bool:
-    """Return True where chunks can run in forked worker processes (Linux: ``fork`` is safe there).
-
-    macOS has ``fork`` but its system libraries are not safe to use in a forked child, and
-    Windows has no ``fork``; there the chunks run on threads.
-    """
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
-def resolve_pool(pool: str) -> str:
-    """Resolve ``engine.pool`` (``auto``, ``process`` or ``thread``) to ``process`` or ``thread``.
-
-    ``auto`` is ``process`` where :func:`fork_available`, else ``thread``.
-
-    Raises
-    ------
-    InputError
-        ``process`` where :func:`fork_available` is False (one line naming ``engine.pool``).
-    """
-    if pool == "auto":
-        return "process" if fork_available() else "thread"
-    if pool == "process" and not fork_available():
-        raise _key_error(
-            "pool", f"'process' needs fork-based worker processes (Linux); use 'thread' on {sys.platform}"
-        )
-    return pool
-
-
-#: the chunk function of the forked worker processes of :func:`imap_chunks` (set in each
-#: worker by its initializer, so the function is inherited through ``fork``, never pickled)
-_FORKED: Callable[[Any], Any] | None = None
-
-
-def _start_forked_worker(fn: Callable[[Any], Any]) -> None:
-    """Start a forked worker (its initializer): keep ``fn``, run compiled loops on one numba thread."""
-    import numba
-
-    global _FORKED
-    _FORKED = fn
-    numba.set_num_threads(1)
-
-
-def _run_forked(arg: Any) -> Any:
-    """Task of a forked worker: the chunk function on one argument."""
-    assert _FORKED is not None, "the worker was not started by imap_chunks"
-    return _FORKED(arg)
-
-
-def _run_on_one_numba_thread(fn: Callable[[A], R], arg: A) -> R:
-    """Task of a worker thread: ``fn(arg)`` with this thread's compiled loops on one numba thread."""
-    import numba
-
-    numba.set_num_threads(1)
-    return fn(arg)
-
-
-def imap_chunks(
-    fn: Callable[[A], R], args: Sequence[A], workers: int, pool: str = "thread", desc: str = "chunks"
+def imap_threads(
+    fn: Callable[[A], R], args: Sequence[A], n_threads: int, desc: str = "chunks"
 ) -> Iterator[R]:
-    """Yield ``fn(arg)`` for every chunk argument, in order, computed by ``workers`` workers.
+    """Yield ``fn(arg)`` for every chunk argument, in order, computed on ``n_threads`` threads.
 
-    For chunks whose work is numpy, numba and xarray code (an ensemble's balance). Every
-    worker runs numba's parallel loops on one thread, so ``workers`` chunks share the cores
-    instead of each spreading over all of them. At most ``workers`` chunks are computed or
-    waiting to be taken at a time, so memory stays that of ``workers`` chunks whatever their
-    number.
-
-    * ``pool="process"`` (Linux): worker processes forked from this one, so they start
-      at once and share everything this process has made so far (copy-on-write): ``fn``
-      may be a closure over the loaded pack and cached inputs, and only ``arg`` and the
-      result are pickled. The Python parts of the chunks run in parallel too.
-    * ``pool="thread"``: threads of this process. The compiled kernels release the GIL,
-      but the chunks' Python and xarray code takes turns.
+    For chunks whose work is mostly numpy and numba code that releases the GIL (an ensemble's
+    balance). Each thread runs numba's parallel loops on one thread (``numba.set_num_threads``
+    is per thread), so ``n_threads`` chunks share the cores instead of each spreading over
+    all of them. At most ``n_threads`` chunks are computed or waiting to be taken at a time,
+    so memory stays that of ``n_threads`` chunks whatever their number.
 
     Parameters
     ----------
     fn : callable
         Function of one chunk argument; it must not change state shared between chunks.
-        With processes, ``arg`` and the result must be picklable.
     args : sequence
         Chunk arguments.
-    workers : int
-        Workers [1]; 1 runs the chunks one after another in this thread.
-    pool : str
-        ``"process"`` or ``"thread"`` (:func:`resolve_pool`).
+    n_threads : int
+        Threads [1]; 1 runs the chunks one after another in this thread.
     desc : str
         Label of the progress bar.
 
@@ -395,39 +309,29 @@ def imap_chunks(
         ``fn(arg)`` for each ``arg`` in order. An exception in a chunk is raised here, with its
         own type, and the chunks not yet started are cancelled.
     """
-    if workers <= 1 or len(args) <= 1:
+    if n_threads <= 1 or len(args) <= 1:
         for arg in progress(args, total=len(args), desc=desc, unit="chunk"):
             yield fn(arg)
         return
-    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-    n = min(workers, len(args))
-    executor: Executor
-    if pool == "process":
-        executor = ProcessPoolExecutor(
-            n,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_forked_worker,
-            initargs=(fn,),
-        )
+    def task(arg: A) -> R:
+        import numba
 
-        def submit(arg: A) -> Any:
-            return executor.submit(_run_forked, arg)
-    elif pool == "thread":
-        executor = ThreadPoolExecutor(n, thread_name_prefix="water-sim-chunk")
+        numba.set_num_threads(1)
+        return fn(arg)
 
-        def submit(arg: A) -> Any:
-            return executor.submit(_run_on_one_numba_thread, fn, arg)
-    else:
-        raise ValueError(f"imap_chunks: pool must be 'process' or 'thread', got {pool!r}")
     pending = iter(args)
-    with executor, progress(None, total=len(args), desc=desc, unit="chunk") as bar:
-        window = [submit(arg) for _, arg in zip(range(n), pending, strict=False)]
+    with (
+        ThreadPoolExecutor(n_threads, thread_name_prefix="water-sim-chunk") as pool,
+        progress(None, total=len(args), desc=desc, unit="chunk") as bar,
+    ):
+        window = [pool.submit(task, arg) for _, arg in zip(range(n_threads), pending, strict=False)]
         try:
             while window:
                 result = window.pop(0).result()
                 for arg in pending:  # start the next chunk before handing this one over
-                    window.append(submit(arg))
+                    window.append(pool.submit(task, arg))
                     break
                 bar.update(1)
                 yield result

@@ -27,15 +27,7 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from sim.distributed import (
-    THREAD_VARIABLES,
-    EngineSettings,
-    available_cores,
-    fork_available,
-    imap_chunks,
-    map_chunks,
-    resolve_pool,
-)
+from sim.distributed import THREAD_VARIABLES, EngineSettings, available_cores, imap_threads, map_chunks
 from sim.errors import InputError
 from sim.progress import progress
 
@@ -119,10 +111,10 @@ def test_serial_reraises_the_chunk_error():
         map_chunks(fail_on_three, range(5), EngineSettings())
 
 
-# -- workers of this machine: threads of this process, forked processes ----------------------------------------------------------------
+# -- threads of this process ----------------------------------------------------------------
 
 
-def test_imap_chunks_on_threads_in_order_with_at_most_n_chunks_at_a_time():
+def test_imap_threads_in_order_with_at_most_n_chunks_at_a_time():
     import numba
 
     lock = threading.Lock()
@@ -139,7 +131,7 @@ def test_imap_chunks_on_threads_in_order_with_at_most_n_chunks_at_a_time():
             state["now"] -= 1
         return out
 
-    for ds in imap_chunks(chunk, CHUNKS, 3, "thread"):
+    for ds in imap_threads(chunk, CHUNKS, 3):
         seen.append(ds.attrs["seed"])
         with lock:  # the one handed over plus those still running: never more than 3 held
             assert state["now"] <= 3
@@ -148,50 +140,12 @@ def test_imap_chunks_on_threads_in_order_with_at_most_n_chunks_at_a_time():
     assert seen == list(range(8))
     assert state["most"] == 3
     # one thread: the plain loop, in this thread, numba left as it is
-    assert [ds.attrs["seed"] for ds in imap_chunks(reservoir_chunk, CHUNKS[:3], 1, "thread")] == [0, 1, 2]
+    assert [ds.attrs["seed"] for ds in imap_threads(reservoir_chunk, CHUNKS[:3], 1)] == [0, 1, 2]
 
 
-FORK = pytest.mark.skipif(not fork_available(), reason="forked worker processes need Linux")
-
-
-@FORK
-def test_imap_chunks_in_forked_processes_in_order():
-    import numba
-
-    offset = 1000  # a closure: forked workers inherit it, nothing but the argument is pickled
-
-    def chunk(arg):
-        out = reservoir_chunk(arg)  # sleeps 0-20 ms: chunks finish out of order
-        out.attrs.update(pid=os.getpid(), numba_threads=numba.get_num_threads(), offset=offset)
-        return out
-
-    seen = list(imap_chunks(chunk, CHUNKS, 2, "process"))
-    assert [ds.attrs["seed"] for ds in seen] == list(range(8))
-    pids = {ds.attrs["pid"] for ds in seen}
-    assert len(pids) == 2 and os.getpid() not in pids  # two workers, neither of them this process
-    for ds in seen:
-        assert ds.attrs["numba_threads"] == 1 and ds.attrs["offset"] == 1000
-        assert ds.drop_attrs().equals(reservoir_chunk(CHUNKS[ds.attrs["seed"]]).drop_attrs())
-        assert (
-            ds["storage"].values.tolist()
-            == reservoir_chunk(CHUNKS[ds.attrs["seed"]])["storage"].values.tolist()
-        )
-
-
-@pytest.mark.parametrize("pool", [pytest.param("process", marks=FORK), "thread"])
-def test_imap_chunks_reraises_the_chunk_error(pool):
+def test_imap_threads_reraises_the_chunk_error():
     with pytest.raises(InputError, match="chunk 3"):
-        list(imap_chunks(fail_on_three, range(8), 2, pool))
-
-
-def test_resolve_pool():
-    assert resolve_pool("thread") == "thread"
-    assert resolve_pool("auto") == ("process" if fork_available() else "thread")
-    if fork_available():
-        assert resolve_pool("process") == "process"
-    else:
-        with pytest.raises(InputError, match="config key 'engine.pool': 'process' needs"):
-            resolve_pool("process")
+        list(imap_threads(fail_on_three, range(8), 2))
 
 
 def test_available_cores_is_the_affinity_mask():
@@ -351,13 +305,12 @@ def test_from_config_accepts_omegaconf_and_mappings():
         ("connect_timeout", 0, "expected a number of seconds above 0, got 0"),
         ("connect_timeout", "soon", "expected a number of seconds above 0, got 'soon'"),
         ("processes", "yes", "expected true or false, got 'yes'"),
-        ("workers", -1, "expected 0 (the cores available) or a whole number >= 1, got -1"),
-        ("workers", 1.5, "expected 0 (the cores available) or a whole number >= 1, got 1.5"),
-        ("pool", "fork", "expected one of auto | process | thread, got 'fork'"),
+        ("threads", -1, "expected 0 (the cores available) or a whole number >= 1, got -1"),
+        ("threads", 1.5, "expected 0 (the cores available) or a whole number >= 1, got 1.5"),
         ("scheduler_address", "", "expected the address of a dask scheduler"),
         ("scheduler_address", "tcp://a b:1", "expected the address of a dask scheduler"),
         ("scheduler_address", 8786, "expected the address of a dask scheduler"),
-        ("threads", 4, "unknown key; the engine keys are name, scheduler_address, n_workers"),
+        ("workers", 4, "unknown key; the engine keys are name, scheduler_address, n_workers"),
     ],
 )
 def test_from_config_names_the_bad_key(key, value, expected):

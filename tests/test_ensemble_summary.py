@@ -31,35 +31,20 @@ BASE = [
 @pytest.fixture(scope="module")
 def runs() -> tuple[xr.Dataset, xr.Dataset]:
     full = sim.simulate(sim.compose([*BASE, "hydrology.keep=all"]))
-    # chunks of 3, 3 and 1 samples, two at a time (forked processes on Linux, else threads)
+    # chunks of 3, 3 and 1 samples
     summary = sim.simulate(
-        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.workers=2"])
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=2"])
     )
     return full, summary
 
 
-@pytest.mark.parametrize("pool", ["thread", "auto"])
-def test_chunks_on_workers_equal_chunks_one_after_another(
-    runs: tuple[xr.Dataset, xr.Dataset], pool: str
-) -> None:
-    # the same chunks computed in this thread, numba's loops threaded (the fixture: 2 workers,
-    # each chunk's loops on one thread): every member is computed alike, so the results are equal
+def test_chunks_on_threads_equal_chunks_one_after_another(runs: tuple[xr.Dataset, xr.Dataset]) -> None:
+    # the same chunks computed in this thread, numba's loops threaded (the fixture: 2 threads,
+    # each chunk's loops on one): every member is computed alike, so the results are equal
     serial = sim.simulate(
-        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.workers=1"])
+        sim.compose([*BASE, "hydrology.keep=summary", "engine.sample_chunk=3", "engine.threads=1"])
     )
     xr.testing.assert_equal(serial, runs[1])
-    on_pool = sim.simulate(
-        sim.compose(
-            [
-                *BASE,
-                "hydrology.keep=summary",
-                "engine.sample_chunk=3",
-                "engine.workers=2",
-                f"engine.pool={pool}",
-            ]
-        )
-    )
-    xr.testing.assert_equal(on_pool, runs[1])
 
 
 def _reference(full: xr.Dataset, name: str) -> xr.DataArray:
@@ -115,7 +100,7 @@ def test_keep_mode_and_chunk_size_by_hand() -> None:
     assert chunk_size(0, 1000, per_sample, workers=2) == 125
     assert chunk_size(0, 1000, per_sample, workers=3) == 84
     assert chunk_size(0, 1000, per_sample, workers=4) == 63
-    assert chunk_size(0, 50, per_sample, workers=2) == 25  # one chunk would leave a worker idle
+    assert chunk_size(0, 50, per_sample, workers=2) == 25  # one chunk would leave a thread idle
     assert chunk_size(0, 1, per_sample, workers=2) == 1
     with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
         keep_mode("mean", 10, per_sample)

@@ -141,7 +141,7 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     lflow = np.empty((nbatch, nt, nl))
     lspill = np.empty((nbatch, nt, nl))
     unit_out = np.empty((9, nbatch, nt, nu))
-    # numba's thread count is per calling thread: 1 in a chunk of sim.distributed.imap_chunks
+    # numba's thread count is per calling thread: 1 in a chunk of sim.distributed.imap_threads
     kernel = run_kernel_parallel if nbatch > 1 and numba.get_num_threads() > 1 else run_kernel
     kernel(
         nbatch, order, part_ptr, link_from, link_to,

@@ -8,7 +8,7 @@ the mass-balance residual. Doing this in compiled passes avoids a dozen full-siz
 temporaries in large ensembles. Each pass has a serial entry point (``*_serial``) and a
 threaded one; :func:`derive` and :func:`residual` pick the threaded one for ensembles,
 unless the calling thread has one numba thread (a chunk of
-:func:`sim.distributed.imap_chunks`). Every entry point releases the GIL (``nogil``).
+:func:`sim.distributed.imap_threads`). Every entry point releases the GIL (``nogil``).
 """
 
 from __future__ import annotations

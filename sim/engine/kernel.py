@@ -33,7 +33,7 @@ small network's step (``docs/performance.md``).
 
 The entry points :func:`run_kernel` and :func:`run_kernel_parallel` release the GIL
 (``nogil``), so chunks of an ensemble can run in threads of one process
-(:func:`sim.distributed.imap_chunks`).
+(:func:`sim.distributed.imap_threads`).
 
 Numerics: the constraints of a stage are concave, piecewise-linear and non-increasing
 in the common coverage ``t``, so Newton steps taken from ``t = 1`` approach the largest
