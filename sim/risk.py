@@ -21,6 +21,8 @@ from typing import Literal
 
 import xarray as xr
 
+from sim.timeaxis import annual
+
 TIME = "time"
 YEAR = "year"
 
@@ -242,16 +244,18 @@ def shortage_rate(
     levels = ("sector", "unit", "basin", "league", "region")
     if by not in levels:
         raise ValueError(f"shortage_rate: by must be one of {', '.join(levels)}, got {by!r}")
-    pair = xr.Dataset({"s": bal["shortage"], "r": bal["requirement"]})
+    pair = {"s": bal["shortage"], "r": bal["requirement"]}
     if by != "sector":
-        pair = pair.sum("sector", skipna=False)
+        pair = {k: v.sum("sector", skipna=False) for k, v in pair.items()}
     if by == "region":
-        pair = pair.sum("unit", skipna=False)
-    year = pair.groupby(f"{TIME}.{YEAR}").sum(TIME, skipna=False)
+        pair = {k: v.sum("unit", skipna=False) for k, v in pair.items()}
+    dims = pair["s"].dims
+    # annual sums keep the non-time coordinates (basin, league along unit)
+    year = xr.Dataset({k: annual(v) for k, v in pair.items()})
     group = by in ("basin", "league")
     if group:
         year = year.groupby(by).sum("unit", skipna=False)
-    order = [YEAR if d == TIME else by if d == "unit" and group else d for d in pair["s"].dims]
+    order = [YEAR if d == TIME else by if d == "unit" and group else d for d in dims]
     rate = _ratio(year["s"], year["r"]).transpose(*order)
     return _annotate(
         rate, "shortage_rate", f"shortage over requirement summed over the calendar year, by {by}"
