@@ -103,14 +103,9 @@ def _glibc_retained(lib: ctypes.CDLL, max_block: int) -> Iterator[None]:
 @contextmanager
 def _no_hugepage_advice() -> Iterator[None]:
     """Stop numpy advising transparent huge pages for its arrays in the block (if it can)."""
-    try:
+    try:  # numpy's own switch (private, but there since numpy 1.20)
         from numpy._core.multiarray import _set_madvise_hugepage
-    except ImportError:  # numpy < 2
-        try:
-            from numpy.core.multiarray import _set_madvise_hugepage
-        except ImportError:
-            _set_madvise_hugepage = None
-    if _set_madvise_hugepage is None:
+    except ImportError:
         yield
         return
     before = _set_madvise_hugepage(False)
