@@ -364,6 +364,30 @@ def _step(
         for c in range(npart):
             j0 = topo[T_PART, c]
             j1 = topo[T_PART, c + 1]
+            if j1 - j0 == 1:
+                # a part of one unit: the closed form of _surface_stage, applied at once
+                # (no other part shares its water, so the order of parts does not matter)
+                u = topo[T_ORDER, j0]
+                need = 0.0
+                for i in range(1, n_srf + 1):
+                    need += max(rem[u, stg[STG_SRF, stage, i]], 0.0)
+                if need <= 0.0:
+                    continue
+                room = min(lin[NAT, u], lin[CCAP, u]) - uw[U_WFIX, u]
+                share = 1.0
+                if room + 1e-12 * scale < need:
+                    share = max(room / need, 0.0)
+                for i in range(1, n_srf + 1):
+                    s = stg[STG_SRF, stage, i]
+                    if rem[u, s] <= 0.0:
+                        continue
+                    got = min(share * rem[u, s], rem[u, s])
+                    o_deliv[ti, u, s, stg[STG_SLOT, stage, s]] += got
+                    dlv[u, s] += got
+                    rem[u, s] -= got
+                    uw[U_WFIX, u] += got
+                    uw[U_RFIX, u] += rho[u, s] * got
+                continue
             d0 = nd
             for i in range(1, n_srf + 1):
                 s = stg[STG_SRF, stage, i]
@@ -424,6 +448,22 @@ def _step(
         c = topo[T_PART_OF, r]
         j0 = topo[T_PART, c]
         j1 = topo[T_PART, c + 1]
+        if j1 - j0 == 1:
+            # a part of one unit: what _max_step finds in closed form. Retaining x lowers
+            # only the outflow (x_unc = the outflow), unless the withdrawals already exceed
+            # the water held (then nothing is retained)
+            x_unc = max(ws_f[OUTFLOW, r], 0.0)
+            if min(ws_f[INTAKE, r] - lin[W0, r], ws_f[OUTFLOW, r] - x_unc) < -tol:
+                x_unc = 0.0
+            base = uw[U_BASE, r]
+            x = min(x_unc, max(uin[I_RCAP, r] - base, 0.0))
+            lin[K0, r] = x
+            o_unit[O_RES, ti, r] = base + x
+            o_unit[O_RELEASE, ti, r] = st[X_RES, r] - (base + x)
+            o_unit[O_SPILL, ti, r] = x_unc - x
+            st[X_RES, r] = base + x
+            _forward(0.0, topo, lk, lin, ws_f, j0, j1)
+            continue
         lin[KDIR, r] = 1.0
         x_unc = _max_step(max(ws_f[OUTFLOW, r], 0.0), topo, lk, lin, tol, ws_f, j0, j1)
         lin[KDIR, r] = 0.0
