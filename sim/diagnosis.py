@@ -84,8 +84,7 @@ def diagnose(
         coords="minimal",
         compat="equals",
     )  # only the variables that differ between the cases get the case dim
-    raw = run_network(cases)
-    delivered = raw["delivery"].sum("source", skipna=False)
+    delivered = run_network(cases, by_source=False)["delivered"]
     short_res = (
         (cases["requirement"].sel(case="works", drop=True) - delivered.sel(case="works", drop=True))
         .clip(min=0.0)

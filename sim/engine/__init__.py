@@ -92,7 +92,7 @@ def rank_sources(preference: xr.DataArray) -> np.ndarray:
     return out
 
 
-def run_network(inputs: xr.Dataset) -> xr.Dataset:
+def run_network(inputs: xr.Dataset, by_source: bool = True) -> xr.Dataset:
     """Run the priority allocation and storage accounting over the whole horizon.
 
     Parameters
@@ -100,12 +100,17 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     inputs : xarray.Dataset
         Per-step inputs from :func:`sim.inputs.expand_inputs` (amounts in hm3 per step),
         possibly with leading batch dimensions (``scenario``, ``sample``, ...).
+    by_source : bool
+        Keep the delivery from each source (default). False: the kernel adds every
+        source's delivery into one slot and the result holds ``delivered`` instead, a
+        sixth of the memory (the shortage-type diagnosis needs no more).
 
     Returns
     -------
     xarray.Dataset
         ``delivery(*batch, time, unit, sector, source)`` over the sources some sector can
-        use, and the unit and link variables listed in ``docs/outputs.md`` [hm3].
+        use (or ``delivered(*batch, time, unit, sector)``, their sum), and the unit and
+        link variables listed in ``docs/outputs.md`` [hm3].
     """
     bdims = batch_dims(inputs)
     sizes = {d: inputs.sizes[d] for d in bdims}
@@ -136,6 +141,10 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
     nat = b("runoff", "time", "unit") + b("boundary_inflow", "time", "unit")
     used = sorted({int(v) for v in rank_src.ravel() if v >= 0}) or [0]
     rank_slot = np.array([[used.index(v) if v >= 0 else -1 for v in row] for row in rank_src], dtype=np.int64)
+    if not by_source:
+        # every source's delivery is added into slot 0 (the kernel adds, never assigns)
+        rank_slot = np.where(rank_slot >= 0, 0, -1)
+        used = used[:1]
     nt, nu, ns, nl = inputs.sizes["time"], len(units), inputs.sizes["sector"], len(link_from)
     deliv = np.empty((nbatch, nt, nu, ns, len(used)))
     lflow = np.empty((nbatch, nt, nl))
@@ -168,8 +177,9 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         unit=inputs.unit,
         sector=inputs.sector,
         link=inputs.link,
-        source=[SOURCES[i] for i in used],
     )
+    if by_source:
+        coords["source"] = [SOURCES[i] for i in used]
 
     def unbatch(arr: np.ndarray, core: tuple[str, ...]) -> xr.DataArray:
         return xr.DataArray(arr.reshape(shape + list(arr.shape[1:])), dims=(*bdims, *core))
@@ -180,7 +190,10 @@ def run_network(inputs: xr.Dataset) -> xr.Dataset:
         "aquifer_storage", "overdraft", "reclaimed_pool", "reclaimed_discharge",
     )  # fmt: skip
     out = {name: unbatch(unit_out[i], tu) for i, name in enumerate(names)}
-    out["delivery"] = unbatch(deliv, ("time", "unit", "sector", "source"))
+    if by_source:
+        out["delivery"] = unbatch(deliv, ("time", "unit", "sector", "source"))
+    else:
+        out["delivered"] = unbatch(deliv[..., 0], ("time", "unit", "sector"))
     out["link_flow"] = unbatch(lflow, ("time", "link"))
     out["link_spill"] = unbatch(lspill, ("time", "link"))
     ds = xr.Dataset(out).assign_coords(coords)
