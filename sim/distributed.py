@@ -54,6 +54,7 @@ import importlib
 import logging
 import math
 import os
+import threading
 import types
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -289,8 +290,10 @@ def imap_threads(
     For chunks whose work is mostly numpy and numba code that releases the GIL (an ensemble's
     balance). Each thread runs numba's parallel loops on one thread (``numba.set_num_threads``
     is per thread), so ``n_threads`` chunks share the cores instead of each spreading over
-    all of them. At most ``n_threads`` chunks are computed or waiting to be taken at a time,
-    so memory stays that of ``n_threads`` chunks whatever their number.
+    all of them. A thread that finishes a chunk starts the next at once, even while an
+    earlier chunk is still running (its result then waits to be handed over in order); at
+    most ``n_threads`` chunks run at a time and at most ``2 * n_threads`` are running or
+    waiting, so memory stays that of a few chunks whatever their number.
 
     Parameters
     ----------
@@ -313,7 +316,8 @@ def imap_threads(
         for arg in progress(args, total=len(args), desc=desc, unit="chunk"):
             yield fn(arg)
         return
-    from concurrent.futures import ThreadPoolExecutor
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     def task(arg: A) -> R:
         import numba
@@ -322,22 +326,48 @@ def imap_threads(
         return fn(arg)
 
     pending = iter(args)
+    window: deque[Future] = deque()  # started chunks, in order: running or done, not yet handed over
+    lock = threading.RLock()  # start() runs in this thread and in the callbacks of finished chunks
+    closed = False
     with (
         ThreadPoolExecutor(n_threads, thread_name_prefix="water-sim-chunk") as pool,
         progress(None, total=len(args), desc=desc, unit="chunk") as bar,
     ):
-        window = [pool.submit(task, arg) for _, arg in zip(range(n_threads), pending, strict=False)]
+
+        def start(_: Future | None = None) -> None:
+            """Start chunks while fewer than n_threads run and 2 n_threads wait (thread-safe)."""
+            with lock:
+                running = sum(not f.done() for f in window)
+                while not closed and running < n_threads and len(window) < 2 * n_threads:
+                    arg = next(pending, _END)
+                    if arg is _END:
+                        return
+                    future = pool.submit(task, arg)
+                    window.append(future)
+                    running += 1
+                    future.add_done_callback(start)  # a thread is free: the next chunk, at once
+
         try:
-            while window:
-                result = window.pop(0).result()
-                for arg in pending:  # start the next chunk before handing this one over
-                    window.append(pool.submit(task, arg))
-                    break
+            start()
+            while True:
+                with lock:
+                    if not window:
+                        break
+                    head = window[0]
+                result = head.result()
+                with lock:
+                    window.popleft()
+                start()
                 bar.update(1)
                 yield result
         finally:
-            for future in window:
-                future.cancel()
+            with lock:
+                closed = True
+                for future in window:
+                    future.cancel()
+
+
+_END = object()
 
 
 def _map_dask(fn: Callable[[A], R], args: Sequence[A], settings: EngineSettings, desc: str) -> list[R]:

@@ -118,12 +118,13 @@ def test_imap_threads_in_order_with_at_most_n_chunks_at_a_time():
     import numba
 
     lock = threading.Lock()
-    state = {"now": 0, "most": 0}
+    state = {"now": 0, "most": 0, "started": 0, "held": 0}
     seen = []
 
     def chunk(arg):
         with lock:
             state["now"] += 1
+            state["started"] += 1
             state["most"] = max(state["most"], state["now"])
         out = reservoir_chunk(arg)  # sleeps 0-20 ms: chunks finish out of order
         out.attrs["numba_threads"] = numba.get_num_threads()
@@ -133,12 +134,34 @@ def test_imap_threads_in_order_with_at_most_n_chunks_at_a_time():
 
     for ds in imap_threads(chunk, CHUNKS, 3):
         seen.append(ds.attrs["seed"])
-        with lock:  # the one handed over plus those still running: never more than 3 held
+        with lock:  # started and not yet handed over (besides this one): at most 2 x 3
+            state["held"] = max(state["held"], state["started"] - len(seen))
             assert state["now"] <= 3
         assert ds.attrs["numba_threads"] == 1  # each chunk's compiled loops on one thread
         assert ds.equals(reservoir_chunk(CHUNKS[ds.attrs["seed"]]))
     assert seen == list(range(8))
     assert state["most"] == 3
+    assert state["held"] <= 6
+
+
+def test_imap_threads_keeps_every_thread_busy_while_the_first_chunk_runs():
+    # chunk 0 is slow; chunks 1..5 are fast. With 2 threads, the second thread must go on
+    # with chunks 1, 2, 3 while chunk 0 runs (up to 2 x 2 started and not handed over),
+    # instead of waiting for chunk 0 to be handed over first.
+    release = threading.Event()
+    done = []
+
+    def chunk(i):
+        if i == 0:
+            assert release.wait(10.0), "the other thread did not run chunks 1-3 meanwhile"
+        else:
+            done.append(i)
+            if len(done) == 3:
+                release.set()
+        return i
+
+    assert list(imap_threads(chunk, range(6), 2)) == list(range(6))
+    assert done[:3] == [1, 2, 3]
     # one thread: the plain loop, in this thread, numba left as it is
     assert [ds.attrs["seed"] for ds in imap_threads(reservoir_chunk, CHUNKS[:3], 1)] == [0, 1, 2]
 
