@@ -138,8 +138,14 @@ def apply_demand_models(
     return inputs, diagnostics
 
 
-def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Dataset | None:
+def hydrology_factors(
+    hyd: DictConfig, pack: Pack, axis: xr.Dataset, samples: slice | None = None
+) -> xr.Dataset | None:
     """Multipliers of the pack's mean hydrology for ``hydrology.name`` (None for ``mean``).
+
+    ``samples`` keeps these samples of a stochastic hydrology (the whole ensemble's normal
+    scores are drawn, only these are transformed: see
+    :func:`sim.hydrology.stochastic.annual_factors`).
 
     Returns
     -------
@@ -182,7 +188,14 @@ def hydrology_factors(hyd: DictConfig, pack: Pack, axis: xr.Dataset) -> xr.Datas
     ar1 = hyd.ar1 if hyd.ar1 is not None else float(stats["precipitation_ar1"].mean())
     years = np.unique(axis["year"].values)
     return annual_factors(
-        stats, years, hyd.n_samples, hyd.seed, correlation, float(ar1), float(hyd.precip_runoff_corr)
+        stats,
+        years,
+        hyd.n_samples,
+        hyd.seed,
+        correlation,
+        float(ar1),
+        float(hyd.precip_runoff_corr),
+        samples=samples,
     )
 
 
@@ -234,12 +247,13 @@ def build_inputs(
         Also return the measures' extents (the attribution does not need them).
     cache : dict, optional
         Keeps the pack's own inputs (before any measure) between calls with the same
-        ``units``, e.g. across the blocks of the attribution, and the hydrology's factors
-        (all samples), e.g. across the chunks of an ensemble. Only for calls with the same
-        ``cfg`` and ``pack``.
+        ``units``, e.g. across the blocks of the attribution or the chunks of an ensemble,
+        and the factors of a design, water-year or series hydrology. Only for calls with the
+        same ``cfg`` and ``pack``.
     samples : slice, optional
-        Keep these samples of a stochastic hydrology (all are drawn, then sliced, so a
-        chunk of samples is the same as those samples of the whole ensemble).
+        Keep these samples of a stochastic hydrology (the normal scores of all are drawn,
+        those of the slice transformed, so a chunk of samples is the same as those samples
+        of the whole ensemble).
 
     Returns
     -------
@@ -252,9 +266,13 @@ def build_inputs(
     """
     axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
     hyd = cfg.hydrology
-    factors = _cached(cache, ("hydrology_factors",), lambda: hydrology_factors(hyd, pack, axis))
-    if samples is not None and factors is not None and "sample" in factors.dims:
-        factors = factors.isel(sample=samples)
+    if samples is not None and hyd.name == "stochastic":
+        # each chunk transforms its own samples (the costly part of the draw)
+        factors = hydrology_factors(hyd, pack, axis, samples)
+    else:
+        factors = _cached(cache, ("hydrology_factors",), lambda: hydrology_factors(hyd, pack, axis))
+        if samples is not None and factors is not None and "sample" in factors.dims:
+            factors = factors.isel(sample=samples)
     deltas = check_deltas(hyd.delta_precipitation, hyd.delta_temperature, hyd.delta_runoff)
     if not np.isfinite(hyd.runoff_factor) or hyd.runoff_factor < 0:
         raise InputError(
@@ -618,13 +636,10 @@ def _simulate_chunked(
         size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))
     bounds = [(lo, min(lo + size, n_samples)) for lo in range(0, n_samples, size)]
     if summary and settings.name == "serial":
-        # in this process, on `threads` threads: the pack, the measures, the drawn hydrology
-        # and the pack's inputs are shared (made here, before the threads read them)
+        # in this process, on `threads` threads: the pack, the measures and the pack's inputs
+        # are shared (made here, before the threads read them); each chunk draws its samples
         axis = make_time_axis(str(cfg.time.start), str(cfg.time.end), str(cfg.time.step))
-        cache: dict = {
-            ("hydrology_factors",): hydrology_factors(cfg.hydrology, pack, axis),
-            ("expand_inputs", None): expand_inputs(pack.data, axis, pack.series),
-        }
+        cache: dict = {("expand_inputs", None): expand_inputs(pack.data, axis, pack.series)}
 
         def chunk(bound: tuple[int, int]) -> xr.Dataset:
             part = _simulate_part(cfg, pack, measures, slice(*bound), risk_metrics=True, cache=cache)

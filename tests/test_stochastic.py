@@ -170,6 +170,22 @@ def test_reproducible_by_seed():
     assert list(a.year.values) == [2020, 2021] and list(a.sample.values) == list(range(200))
 
 
+def test_a_slice_of_samples_equals_those_samples_of_the_whole_draw():
+    # a chunk of an ensemble transforms only its own samples: bit for bit the same numbers
+    # as the whole draw, with the chunk's sample labels (matrix correlation, AR(1), skew)
+    s = make_stats(units=("a", "b", "c"))
+    c = xr.DataArray(
+        [[1.0, 0.5, 0.2], [0.5, 1.0, 0.4], [0.2, 0.4, 1.0]],
+        coords={"unit": ["a", "b", "c"], "unit2": ["a", "b", "c"]},
+        dims=("unit", "unit2"),
+    )
+    whole = annual_factors(s, [2020, 2021, 2022], 50, seed=7, correlation=c, ar1=0.3)
+    part = annual_factors(s, [2020, 2021, 2022], 50, seed=7, correlation=c, ar1=0.3, samples=slice(20, 35))
+    xr.testing.assert_identical(part, whole.isel(sample=slice(20, 35)))
+    assert list(part.sample.values) == list(range(20, 35))
+    assert float(part["runoff"].std()) > 0.05
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

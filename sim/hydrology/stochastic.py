@@ -266,6 +266,7 @@ def annual_factors(
     correlation: xr.DataArray | float | None = None,
     ar1: float = 0.0,
     precip_runoff_corr: float = 0.9,
+    samples: slice | None = None,
 ) -> xr.Dataset:
     """Random annual multipliers of the mean hydrology (Gaussian copula, P-III marginals).
 
@@ -294,13 +295,18 @@ def annual_factors(
         Correlation ``r`` of the normal scores of precipitation and runoff in a unit [1], in
         [-1, 1]; also the correlation of the regional inflow score with the standardised
         regional mean precipitation score.
+    samples : slice, optional
+        Return these samples only. The normal scores of all ``n_samples`` are drawn (so a
+        sample is the same whichever slice holds it); only the P-III transform, the costly
+        part, is restricted to the slice (a chunk of an ensemble transforms its own).
 
     Returns
     -------
     xarray.Dataset
         Multipliers of the mean [1] over ``(sample, year, unit)``: ``precipitation``,
         ``runoff``, ``inflow`` (P-III moduli ``K``), ``recharge``, ``et0``, ``transfer``
-        (``1 + e (K − 1)`` with the elasticities), all ≥ 0. ``sample`` is 0..n_samples−1.
+        (``1 + e (K − 1)`` with the elasticities), all ≥ 0. ``sample`` is 0..n_samples−1
+        (or the ``samples`` of it).
 
     Raises
     ------
@@ -361,14 +367,15 @@ def annual_factors(
     def stat(name: str) -> np.ndarray:
         return np.asarray(stats[name].transpose("unit").values, dtype=float)
 
+    keep = slice(None) if samples is None else samples
     k = {
-        v: _modulus(z, stat(f"{v}_cv"), stat(f"{v}_cs_cv"))
+        v: _modulus(z[keep], stat(f"{v}_cv"), stat(f"{v}_cs_cv"))
         for v, z in (("precipitation", z_p), ("runoff", z_r), ("inflow", z_i))
     }
     k["recharge"] = np.clip(1.0 + stat("recharge_elasticity") * (k["precipitation"] - 1.0), 0.0, None)
     k["et0"] = np.clip(1.0 + stat("et0_elasticity") * (k["precipitation"] - 1.0), 0.0, None)
     k["transfer"] = np.clip(1.0 + stat("transfer_elasticity") * (k["inflow"] - 1.0), 0.0, None)
-    coords = {"sample": np.arange(n_samples), "year": years, "unit": stats["unit"].values}
+    coords = {"sample": np.arange(n_samples)[keep], "year": years, "unit": stats["unit"].values}
     dims = ("sample", "year", "unit")
     attrs = {"units": "1", "long_name": "multiplier of the mean (stochastic annual factor)"}
     return xr.Dataset(
