@@ -21,6 +21,7 @@ from typing import Literal
 
 import xarray as xr
 
+from sim.risk_series import series_metrics
 from sim.timeaxis import annual
 
 TIME = "time"
@@ -304,6 +305,10 @@ def cumulative_overdraft(bal: xr.Dataset) -> xr.DataArray:
 def risk_dataset(bal: xr.Dataset, tol: float = 1e-6) -> xr.Dataset:
     """All risk metrics of a balance Dataset in one Dataset with CF ``units`` and ``long_name``.
 
+    The reliabilities, resilience and vulnerabilities come from one compiled pass
+    (:func:`sim.risk_series.series_metrics`) when the balance has its usual layout, and from
+    the functions above otherwise.
+
     Parameters
     ----------
     bal : xarray.Dataset
@@ -321,15 +326,19 @@ def risk_dataset(bal: xr.Dataset, tol: float = 1e-6) -> xr.Dataset:
         ``cumulative_overdraft`` (..., time, unit) [hm3], when ``bal`` has ``overdraft``. ``...`` are the leading dims of ``bal``
         (``scenario, sample[, frequency]``).
     """
-    fail = failures(bal["requirement"], bal["shortage"], tol=tol)  # once for all the metrics
-    out = {
-        "reliability_time": reliability_time(bal, fail=fail),
-        "reliability_volume": reliability_volume(bal),
-        "resilience": resilience(bal, fail=fail),
-        "vulnerability_mean": vulnerability(bal, "mean", fail=fail),
-        "vulnerability_max": vulnerability(bal, "max", fail=fail),
-        "shortage_rate": shortage_rate(bal),
-    }
+    fused = series_metrics(bal, tol=tol, atol=SHORTAGE_FLOOR)  # one compiled pass
+    if fused is not None:
+        out = {name: _annotate(da, name) for name, da in fused.items()}
+    else:  # another layout: the xarray functions, with the failure steps found once
+        fail = failures(bal["requirement"], bal["shortage"], tol=tol)
+        out = {
+            "reliability_time": reliability_time(bal, fail=fail),
+            "reliability_volume": reliability_volume(bal),
+            "resilience": resilience(bal, fail=fail),
+            "vulnerability_mean": vulnerability(bal, "mean", fail=fail),
+            "vulnerability_max": vulnerability(bal, "max", fail=fail),
+        }
+    out["shortage_rate"] = shortage_rate(bal)
     if "cap_use" in bal:
         out["cap_exceedance"] = cap_exceedance(bal)
     if "overdraft" in bal:

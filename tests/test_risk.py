@@ -289,3 +289,45 @@ def test_on_real_runs(runs):
         assert float(region.sel(scenario="baseline", sample=0, year=year)) == pytest.approx(
             float(one["shortage"].sum() / one["requirement"].sum())
         )
+
+
+def test_fused_series_metrics_equal_the_xarray_functions(bal, runs):
+    # risk_dataset computes the reliabilities, resilience and vulnerabilities in one compiled
+    # pass (sim.risk_series); each must equal the xarray function of sim.risk, which the
+    # hand-worked tests above check. Cases: the hand-built balance; several members with
+    # different shortages, NaN steps and a member without failures; a real run with shortages
+    # (delivery by source) and the same run without delivery (requirement - shortage).
+    from sim.risk_series import NAMES, series_metrics
+
+    scale = xr.DataArray([[0.0, 0.5], [1.0, 2.0]], dims=("scenario", "sample"))
+    members = make_bal(scale).transpose("scenario", "sample", "time", "unit", "sector", "source")
+    members["shortage"] = members["shortage"].where(
+        ~((members.time == TIME[7]) & (members.unit == "u1") & (members.sample == 1))
+    )  # NaN in the middle of a failure run
+    real = runs["tiny_pack"]
+    cases = [bal, members, real, real.drop_vars("delivery")]
+    for case in cases:
+        fused = series_metrics(case)
+        assert fused is not None
+        reference = {
+            "reliability_time": reliability_time(case),
+            "reliability_volume": reliability_volume(case),
+            "resilience": resilience(case),
+            "vulnerability_mean": vulnerability(case, "mean"),
+            "vulnerability_max": vulnerability(case, "max"),
+        }
+        assert set(fused) == set(NAMES)
+        for name in NAMES:
+            ref = reference[name].transpose(*fused[name].dims)
+            np.testing.assert_allclose(fused[name].values, ref.values, rtol=1e-12, atol=1e-15, err_msg=name)
+    # the cases are not trivial: failures, recoveries and NaN outcomes occur
+    m = series_metrics(members)
+    assert float(m["reliability_time"].min()) < 1.0 and np.isnan(m["resilience"].values).any()
+    assert float(series_metrics(real)["vulnerability_max"].max()) > 0.0
+    # another layout (time not before unit, sector): None, and risk_dataset uses the functions
+    assert series_metrics(bal.transpose("unit", "time", "sector", "source")) is None
+    xr.testing.assert_allclose(
+        risk_dataset(bal.transpose("unit", "time", "sector", "source")),
+        risk_dataset(bal),
+        check_dim_order=False,
+    )
