@@ -18,6 +18,7 @@ from sim.caps import load_caps
 from sim.comparison import cap_status, cost_per_m3, costs, savings
 from sim.config import Config
 from sim.demand import load_model
+from sim.demand._memo import content_key
 from sim.diagnosis import diagnose
 from sim.engine import SOURCES, batch_dims, run_network
 from sim.ensemble import (
@@ -75,6 +76,7 @@ def apply_demand_models(
     axis: xr.Dataset,
     inputs: xr.Dataset,
     drivers: Mapping[str, xr.Dataset] | None = None,
+    cache: dict | None = None,
 ) -> tuple[xr.Dataset, dict[str, xr.DataArray]]:
     """Replace the requirement of every sector that names a demand model by the model's result.
 
@@ -91,6 +93,12 @@ def apply_demand_models(
     drivers : mapping of xarray.Dataset, optional
         Drivers by model (default ``pack.drivers``); measures pass drivers that vary
         along ``scenario`` and ``time``, and the requirement then varies along them too.
+    cache : dict, optional
+        Keeps the result of a model that does not vary along ``sample`` (e.g. domestic use
+        under a stochastic hydrology), keyed by the model and the content of its drivers
+        that do not vary along ``sample``, so that the chunks of an ensemble run it once.
+        Only for calls with the same ``cfg`` and time axis. (A model is elementwise along
+        the batch dimensions: its result varies along ``sample`` where its drivers do.)
 
     Returns
     -------
@@ -115,11 +123,21 @@ def apply_demand_models(
             continue
         model = str(model)
         if model not in results:
-            module = load_model(model)
-            node = cfg.demand.get(model) if "demand" in cfg else None
-            options = dict(OmegaConf.to_container(node, resolve=True)) if node else {}
-            options["base_year"] = int(pack.data.attrs["base_year"])
-            results[model] = module.requirement(drivers[model], axis, options)
+            key = (
+                ("demand_model", model, content_key(drivers[model], skip_dim="sample"))
+                if cache is not None
+                else None
+            )
+            if key is not None and key in cache:
+                results[model] = cache[key]
+            else:
+                module = load_model(model)
+                node = cfg.demand.get(model) if "demand" in cfg else None
+                options = dict(OmegaConf.to_container(node, resolve=True)) if node else {}
+                options["base_year"] = int(pack.data.attrs["base_year"])
+                results[model] = module.requirement(drivers[model], axis, options)
+                if key is not None and "sample" not in results[model].dims:
+                    cache[key] = results[model]
         result = results[model]
         req_parts[sector] = result["requirement"].reindex(unit=inputs.unit.values)
         if "consumption_fraction" in result:
@@ -319,7 +337,9 @@ def build_inputs(
             lv = levels[m.name].isel(scenario=first).assign_coords(scenario=labels_v)
             mv = at_scenarios(m, first, labels_v)
             apply_driver_changes(state, m.module.drivers(state, lv, mv.params), m.name)
-    inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers)
+    # the chunks of an ensemble share the results of the models that do not vary by sample
+    demand_cache = cache if samples is not None else None
+    inputs, diagnostics = apply_demand_models(cfg, pack, axis, inputs, state.drivers, demand_cache)
     if inverse is not None:
         assert on is not None
         labels = on.scenario.values
@@ -345,6 +365,12 @@ def build_inputs(
         if hasattr(m.module, "inputs"):
             apply_input_changes(state, m.module.inputs(state, levels[m.name], m.params), m.name)
     out = {m.name: m.module.extent(state, levels[m.name], m.params) for m in measures} if extents else {}
+    # the requirement in C order once here (it comes out of the demand side laid out sector
+    # first and sample last); the engine, the accounting and the reductions read it in
+    # (..., time, unit, sector) order, and each would copy it otherwise
+    req = state.inputs["requirement"]
+    if not req.data.flags.c_contiguous:
+        state.inputs["requirement"] = req.copy(data=np.ascontiguousarray(req.values))
     return state.inputs, diagnostics, out
 
 

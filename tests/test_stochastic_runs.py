@@ -139,3 +139,43 @@ def test_water_year_errors():
     hyd = {"name": "water_year", "year_types": {"dry": 0.5}, "sequence": ["normal"]}
     with pytest.raises(InputError, match=r"unknown year type 'normal'; hydrology.year_types has: dry"):
         simulate({"region": PACK, "time": TIME, "hydrology": hyd})
+
+
+def test_chunks_share_the_demand_models_that_do_not_vary_by_sample(monkeypatch):
+    # build_inputs for chunks of samples with one cache: a demand model whose result has no
+    # sample dim (domestic) runs once; one that varies by sample (irrigation: effective rain)
+    # runs for every chunk. The inputs equal those built without the cache, chunk by chunk.
+    from sim import core
+
+    cfg = _as_config({"region": PACK, "time": TIME, "hydrology": STOCH})
+    pack = load_pack(PACK)
+    models = dict(zip(pack.data.sector.values, pack.data["sector_model"].values, strict=True))
+    assert models["domestic"] and models["irrigation"]
+    calls: dict[str, int] = {}
+    load = core.load_model
+
+    def counting(name):
+        module = load(name)
+
+        class Counted:
+            @staticmethod
+            def requirement(*args):
+                calls[name] = calls.get(name, 0) + 1
+                return module.requirement(*args)
+
+        return Counted
+
+    monkeypatch.setattr(core, "load_model", counting)
+    cache: dict = {}
+    chunks = [slice(0, 3), slice(3, 6), slice(6, 8)]
+    shared = [build_inputs(cfg, pack, samples=s, cache=cache)[0] for s in chunks]
+    assert calls[str(models["irrigation"])] == 3
+    assert calls[str(models["domestic"])] == 1
+    monkeypatch.setattr(core, "load_model", load)
+    for s, got in zip(chunks, shared, strict=True):
+        alone, _, _ = build_inputs(cfg, pack, samples=s)
+        np.testing.assert_array_equal(got["requirement"].values, alone["requirement"].values)
+    # the irrigation requirement does differ between chunks (so a stale result would show)
+    a = shared[0]["requirement"].sel(sector="irrigation").isel(sample=0)
+    b = shared[1]["requirement"].sel(sector="irrigation").isel(sample=0)
+    assert not np.allclose(a.values, b.values)

@@ -50,6 +50,7 @@ from sim.agro import (
     monthly_et0,
     monthly_kc,
 )
+from sim.demand._memo import ContentMemo
 from sim.demand.base import (
     DriverSpec,
     check,
@@ -171,6 +172,20 @@ CLIMATE: dict[str, tuple[bool, str]] = {
 }
 
 _PM_FIELDS = ("climate_rh", "climate_wind", "climate_sunshine")
+
+#: The drivers read by :func:`efficiencies` and :func:`reference_et`.
+_EFFICIENCY_DRIVERS = (
+    *(f"{kind}_{t}" for kind in ("share", "efficiency") for t in TECHNOLOGIES),
+    "lined_share",
+    "conveyance_lined",
+    "conveyance_unlined",
+)
+_ET0_DRIVERS = tuple(name for name in CLIMATE if name != "climate_precipitation")
+
+#: The parts of the model that do not depend on the hydrology's samples (crop calendar,
+#: reference ET, efficiencies), kept by the content of the drivers they read, so that the
+#: chunks of an ensemble compute them once (sim.demand._memo).
+_MEMO = ContentMemo(size=16)
 _YEAR = 2001  # any non-leap year: the climate is a 365-day climatology
 _MONTHS = np.arange(1, 13)
 _MONTH_DAYS = np.array([calendar.monthrange(_YEAR, m)[1] for m in _MONTHS], dtype=float)
@@ -466,11 +481,11 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
             check(MODEL, da, name, da <= -1, "must be above -1")
         else:
             check(MODEL, da, name, da < 0, "is negative")
-    conveyance, field = efficiencies(drivers)
+    conveyance, field = _MEMO.get(efficiencies, drivers, _EFFICIENCY_DRIVERS, label_dims=("unit",))
     euc = conveyance * field
 
     # crop water need per calendar month, before soil storage [mm/month per crop]
-    kc, crop_days = crop_calendar(drivers)
+    kc, crop_days = _MEMO.get(crop_calendar, drivers, CROP_PARAMETERS, label_dims=("crop",))
     other_dims = [d for d in area.dims if d not in ("crop", "unit")]
     active = [u for u in units if float(area.sel(unit=u).max(other_dims).sum()) > 0]
     et0 = xr.DataArray(np.full((12, units.size), np.nan), coords={"month": _MONTHS, "unit": units})
@@ -482,7 +497,10 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         # precipitation and the ET0 factor may vary along batch dims (design years, samples)
         factor = driver(MODEL, DRIVERS, drivers, "et0_factor").sel(unit=active)
         check(MODEL, factor, "et0_factor", factor < 0, "is negative")
-        et0_active = reference_et(drivers, active) * factor
+        et0_active = (
+            _MEMO.get(reference_et, drivers, _ET0_DRIVERS, tuple(active), label_dims=("unit", "month"))
+            * factor
+        )
         peff = _effective_rain(drivers, active, options)
         month_days = xr.DataArray(_MONTH_DAYS, coords={"month": _MONTHS})
         etc = kc * et0_active
