@@ -37,9 +37,10 @@ KEEP = ("auto", "all", "summary")
 #: ``hydrology.keep=auto`` keeps every sample at every step up to this size of the result [B]
 AUTO_LIMIT_BYTES = 1.0e9
 
-#: working memory of a chunk per byte of its full result (measured for Inner Mongolia: the
-#: peak grows by 6.8 MB per sample of 6.2 MB, so about 1.1; with a margin)
-_WORKING_FACTOR = 1.5
+#: working memory of a chunk per byte of its full result (measured for Inner Mongolia: a
+#: chunk of 125 samples of 6.2 MB each takes 739 MB, 0.95 per byte; with a margin; the
+#: budgets below leave another 1 GB below the 4 GB of issue 5)
+_WORKING_FACTOR = 1.1
 
 #: working memory of a chunk with the shortage-type diagnosis, per byte without it (its two
 #: extra engine cases, which keep only the delivery summed over the sources; measured for
@@ -107,8 +108,8 @@ def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: 
     A chunk's working memory is kept near 1.5 GB, and that of the ``workers`` chunks computed
     at the same time near 3 GB. The automatic choice then makes the number of chunks a
     multiple of ``workers`` (the chunks as equal as can be), so that no worker is left with
-    one chunk more than the others: 1000 samples at most 160 a chunk on 2 workers are 8
-    chunks of 125, not 7 of 160 (the last worker alone for a whole chunk).
+    one chunk more than the others: 1000 samples at most 218 a chunk on 2 workers are 6
+    chunks of 167, not 5 of 200 (the last worker alone for a whole chunk).
 
     Parameters
     ----------

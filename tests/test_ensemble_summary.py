@@ -90,16 +90,16 @@ def test_keep_mode_and_chunk_size_by_hand() -> None:
     assert keep_mode("auto", int(AUTO_LIMIT_BYTES // per_sample) + 1, per_sample) == "summary"
     assert keep_mode("summary", 1, per_sample) == "all"  # one sample: nothing to summarise
     assert keep_mode("all", 1000, per_sample) == "all"
-    # 1.5e9 B / (1.5 x 6.24e6 B) = 160.3 samples per chunk at most: 7 chunks, of 143
-    assert chunk_size(0, 1000, per_sample) == 143
+    # 1.5e9 B / (1.1 x 6.24e6 B) = 218.7 samples per chunk at most: 5 chunks, of 200
+    assert chunk_size(0, 1000, per_sample) == 200
     assert chunk_size(0, 50, per_sample) == 50
     assert chunk_size(300, 1000, per_sample) == 300
-    # chunks computed at the same time share 3 GB: 2 x 1.5 GB (160 samples at most), 3 x 1 GB
-    # (106) or 4 x 0.75 GB (80); then a multiple of the workers: 7 -> 8 chunks of 125,
-    # 10 -> 12 chunks of 84, 13 -> 16 chunks of 63
-    assert chunk_size(0, 1000, per_sample, workers=2) == 125
-    assert chunk_size(0, 1000, per_sample, workers=3) == 84
-    assert chunk_size(0, 1000, per_sample, workers=4) == 63
+    # chunks computed at the same time share 3 GB: 2 x 1.5 GB (218 samples at most), 3 x 1 GB
+    # (145) or 4 x 0.75 GB (109); then a multiple of the workers: 5 -> 6 chunks of 167,
+    # 7 -> 9 chunks of 112, 10 -> 12 chunks of 84
+    assert chunk_size(0, 1000, per_sample, workers=2) == 167
+    assert chunk_size(0, 1000, per_sample, workers=3) == 112
+    assert chunk_size(0, 1000, per_sample, workers=4) == 84
     assert chunk_size(0, 50, per_sample, workers=2) == 25  # one chunk would leave a thread idle
     assert chunk_size(0, 1, per_sample, workers=2) == 1
     with pytest.raises(InputError, match=r"config key 'hydrology.keep': expected one of auto, all, summary"):
