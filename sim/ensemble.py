@@ -25,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 import xarray as xr
+from numba import njit
 
 from sim.errors import InputError
 from sim.risk import cap_exceedance
@@ -132,6 +134,87 @@ def chunk_size(sample_chunk: int, n_samples: int, sample_bytes: float, workers: 
     return -(-n_samples // n_chunks)
 
 
+@njit(cache=True, nogil=True)
+def _sum_and_annual_kernel(x, year_of_step, last, out_sum, out_year):
+    """Sum over axis 1 (sample) and by year over axis 2 (time) of ``x`` (lead, sample, time, rest).
+
+    ``out_sum`` (lead, time, rest); ``out_year`` (lead, sample, year, rest): the sum over the
+    year's steps, or with ``last`` the value at its last step. Sums in the order numpy adds.
+    """
+    n_lead, n_s, n_t, n_r = x.shape
+    out_sum[:] = 0.0
+    out_year[:] = 0.0
+    for a in range(n_lead):
+        for s in range(n_s):
+            for t in range(n_t):
+                y = year_of_step[t]
+                row = x[a, s, t]
+                acc = out_sum[a, t]
+                yr = out_year[a, s, y]
+                for r in range(n_r):
+                    acc[r] += row[r]
+                if last:
+                    for r in range(n_r):
+                        yr[r] = row[r]
+                else:
+                    for r in range(n_r):
+                        yr[r] += row[r]
+
+
+def sum_and_annual(da: xr.DataArray, how: str = "sum") -> tuple[xr.DataArray, xr.DataArray] | None:
+    """``da.sum("sample")`` and ``annual(da, how)`` in one compiled pass over ``da``.
+
+    The same numbers as the two xarray calls (a chunk's delivery is read once instead of
+    twice). None unless ``da`` is a C-ordered float64 array with ``time`` right after
+    ``sample`` (the layout of an ensemble's balance); the caller then makes the two calls.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Per-step variable over ``(..., sample, time, ...)`` [any unit].
+    how : {"sum", "last"}
+        Annual sum or value at the year's last step (:func:`sim.timeaxis.annual`).
+    """
+    if how not in ("sum", "last") or "sample" not in da.dims or "time" not in da.dims:
+        return None
+    axis = da.get_axis_num("sample")
+    index = da.indexes.get("time")
+    values = da.data
+    if (
+        da.get_axis_num("time") != axis + 1
+        or not isinstance(index, pd.DatetimeIndex)
+        or not isinstance(values, np.ndarray)
+        or values.dtype != np.float64
+        or not values.flags.c_contiguous
+    ):
+        return None
+    years = np.asarray(index.year)
+    new_year = np.r_[True, years[1:] != years[:-1]]
+    year_of_step = np.cumsum(new_year) - 1
+    lead, (n_s, n_t), rest = da.shape[:axis], da.shape[axis : axis + 2], da.shape[axis + 2 :]
+    n_lead, n_rest = int(np.prod(lead, dtype=np.int64)), int(np.prod(rest, dtype=np.int64))
+    n_y = int(year_of_step[-1]) + 1
+    out_sum = np.empty((n_lead, n_t, n_rest))
+    out_year = np.empty((n_lead, n_s, n_y, n_rest))
+    _sum_and_annual_kernel(
+        values.reshape(n_lead, n_s, n_t, n_rest), year_of_step, how == "last", out_sum, out_year
+    )
+    total = xr.DataArray(
+        out_sum.reshape((*lead, n_t, *rest)),
+        dims=tuple(d for d in da.dims if d != "sample"),
+        coords={k: c for k, c in da.coords.items() if "sample" not in c.dims},
+        name=da.name,
+    )
+    coords = {k: c for k, c in da.coords.items() if "time" not in c.dims}
+    by_year = xr.DataArray(
+        out_year.reshape((*lead, n_s, n_y, *rest)),
+        dims=tuple("year" if d == "time" else d for d in da.dims),
+        coords={**coords, "year": years[new_year]},
+        name=da.name,
+    )
+    return total, by_year
+
+
 def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
     """Reduce a chunk of samples to what it keeps (see the module docstring).
 
@@ -150,8 +233,11 @@ def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
     for name, da in part.data_vars.items():
         name = str(name)
         if "sample" in da.dims and "time" in da.dims:
-            out[name + _SUM] = da.sum("sample", skipna=False)
-            out[name + "_annual"] = annual(da, "last" if is_stock(name) else "sum")
+            how = "last" if is_stock(name) else "sum"
+            fused = sum_and_annual(da, how)  # one pass; None for another layout
+            if fused is None:
+                fused = da.sum("sample", skipna=False), annual(da, how)
+            out[name + _SUM], out[name + "_annual"] = fused
         else:
             out[name] = da
     return xr.Dataset(out, attrs=part.attrs)

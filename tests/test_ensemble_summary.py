@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from conftest import run_cli
@@ -115,3 +116,39 @@ def test_bad_keep_stops_the_cli_with_one_line(tmp_path: Path, hydrology: str) ->
     assert lines == ["error: config key 'hydrology.keep': expected one of auto, all, summary, got 'means'"]
     assert "Traceback" not in out.stderr
     assert not list(tmp_path.rglob("results.nc"))
+
+
+def test_sum_and_annual_in_one_pass_equals_the_two_xarray_calls() -> None:
+    # the fused pass of reduce_chunk against da.sum("sample") and sim.timeaxis.annual, on
+    # 30 months starting in July (a partial first and last year), with a NaN, for flows
+    # (annual sums) and storages (end of the year); other layouts are left to the caller
+    from sim.ensemble import sum_and_annual
+    from sim.timeaxis import annual
+
+    rng = np.random.default_rng(3)
+    time = pd.date_range("2020-07-01", periods=30, freq="MS")
+    values = rng.gamma(2.0, 1.0, size=(2, 5, 30, 3, 4))
+    values[1, 2, 14, 0, 1] = np.nan
+    da = xr.DataArray(
+        values,
+        dims=("scenario", "sample", "time", "unit", "sector"),
+        coords={"scenario": ["a", "b"], "sample": np.arange(5), "time": time, "unit": ["u", "v", "w"],
+                "basin": ("unit", ["B1", "B1", "B2"])},
+        name="flow",
+    )  # fmt: skip
+    for how in ("sum", "last"):
+        total, by_year = sum_and_annual(da, how)
+        xr.testing.assert_identical(total, da.sum("sample", skipna=False))
+        # the same coordinates and names; the sums of a partial year in another order
+        xr.testing.assert_allclose(by_year, annual(da, how), rtol=1e-14)
+        xr.testing.assert_identical(by_year.coords.to_dataset(), annual(da, how).coords.to_dataset())
+        assert by_year.dims == annual(da, how).dims and by_year.name == "flow"
+    assert list(by_year.year.values) == [2020, 2021, 2022]
+    assert np.isnan(sum_and_annual(da)[1].values[1, 2, 1, 0, 1])  # the NaN's year
+    # July-December 2020 by hand
+    assert sum_and_annual(da)[1].values[0, 0, 0, 2, 3] == pytest.approx(
+        values[0, 0, :6, 2, 3].sum(), rel=1e-14
+    )
+    assert sum_and_annual(da.transpose("scenario", "time", "sample", "unit", "sector")) is None
+    assert sum_and_annual(da.astype(np.float32)) is None
+    assert sum_and_annual(da[:, :, :, ::2]) is None  # a strided view
