@@ -199,17 +199,14 @@ def sum_and_annual(da: xr.DataArray, how: str = "sum") -> tuple[xr.DataArray, xr
     _sum_and_annual_kernel(
         values.reshape(n_lead, n_s, n_t, n_rest), year_of_step, how == "last", out_sum, out_year
     )
-    total = xr.DataArray(
-        out_sum.reshape((*lead, n_t, *rest)),
-        dims=tuple(d for d in da.dims if d != "sample"),
-        coords={k: c for k, c in da.coords.items() if "sample" not in c.dims},
-        name=da.name,
-    )
-    coords = {k: c for k, c in da.coords.items() if "time" not in c.dims}
+    # the first sample's view keeps the other coordinates, their indexes and the attributes
+    # (as xarray's sum does)
+    total = da.isel(sample=0, drop=True).copy(data=out_sum.reshape((*lead, n_t, *rest)))
+    coords = da.coords.variables
     by_year = xr.DataArray(
         out_year.reshape((*lead, n_s, n_y, *rest)),
         dims=tuple("year" if d == "time" else d for d in da.dims),
-        coords={**coords, "year": years[new_year]},
+        coords={**{k: v for k, v in coords.items() if "time" not in v.dims}, "year": years[new_year]},
         name=da.name,
     )
     return total, by_year

@@ -135,6 +135,7 @@ def test_sum_and_annual_in_one_pass_equals_the_two_xarray_calls() -> None:
         coords={"scenario": ["a", "b"], "sample": np.arange(5), "time": time, "unit": ["u", "v", "w"],
                 "basin": ("unit", ["B1", "B1", "B2"])},
         name="flow",
+        attrs={"units": "hm3"},
     )  # fmt: skip
     for how in ("sum", "last"):
         total, by_year = sum_and_annual(da, how)
