@@ -16,15 +16,11 @@ from sim.errors import InputError, MassBalanceError
 
 _FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "return_wastewater")
 
+#: Sources that bring water from outside the unit (in its mass balance as gains).
+EXTERNAL = ("transfer", "harvested", "other")
+
 #: Largest relative mass-balance error accepted at the end of a run [1].
 BALANCE_RTOL = 1e-9
-
-
-def _source_total(delivery: xr.DataArray, source: str) -> xr.DataArray:
-    """Delivery from one source summed over sectors; zeros if no sector uses it [hm3]."""
-    if source in delivery.source.values:
-        return delivery.sel(source=source, drop=True).sum("sector", skipna=False)
-    return xr.zeros_like(delivery.isel(source=0, sector=0, drop=True))
 
 
 def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
@@ -49,7 +45,14 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     lead = [d for d in delivery.dims if d not in (*core, "source")]
     dv = delivery.transpose(*lead, *core, "source").values.reshape((-1, *delivery.shape[-4:]))
     frac = [as_batch_array_t(inputs[v], bdims, sizes, ("unit", "sector")) for v in _FRACTIONS]
-    flows = derive(np.ascontiguousarray(dv), as_batch_array(inputs["requirement"], bdims, sizes, core), *frac)
+    sources = [str(s) for s in delivery.source.values]
+    flows, by_unit = derive(
+        np.ascontiguousarray(dv),
+        as_batch_array(inputs["requirement"], bdims, sizes, core),
+        *frac,
+        np.array([s in EXTERNAL for s in sources]),
+        np.array([s == "groundwater" for s in sources]),
+    )
     shape = [delivery.sizes[d] for d in lead]
 
     def sector_var(i: int) -> xr.DataArray:
@@ -69,7 +72,9 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
             "runoff": inputs["runoff"],
             "boundary_inflow": inputs["boundary_inflow"],
             "groundwater_recharge": inputs["groundwater_recharge"],
-            "pumping": _source_total(delivery, "groundwater"),
+            "pumping": xr.DataArray(
+                by_unit[0].reshape(shape + list(by_unit.shape[-2:])), dims=(*lead, "time", "unit")
+            ),
         }
     )
     for name in (
@@ -85,13 +90,13 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
         leaving[..., unit_index[str(u)]] += through_links[..., li]
     leaving_by_links = xr.DataArray(leaving, dims=raw["outflow"].dims)
     out["region_outflow"] = raw["outflow"] - leaving_by_links
-    out["mass_balance_residual"] = _residual(inputs, out, flows)
+    out["mass_balance_residual"] = _residual(inputs, out, flows, by_unit)
     return out.transpose(
         *[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")], "time", ...
     )
 
 
-def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray) -> xr.DataArray:
+def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray, by_unit: np.ndarray) -> xr.DataArray:
     """Inflows − outflows − storage change of each unit and step [hm3] (docs/model.md §3)."""
     bdims = batch_dims(inputs)
     sizes = {d: out.sizes[d] for d in bdims}
@@ -102,13 +107,9 @@ def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray) -> xr.Data
         arr = out[name].transpose(*lead, "time", "unit").values
         return np.ascontiguousarray(arr.reshape((-1, *arr.shape[-2:])))
 
-    delivery = out["delivery"].transpose(*lead, "time", "unit", "sector", "source").values
-    sources = [str(s) for s in out.source.values]
     res = residual(
-        np.ascontiguousarray(delivery.reshape((-1, *delivery.shape[-4:]))),
+        by_unit,
         flows,
-        np.array([s in ("transfer", "harvested", "other") for s in sources]),
-        np.array([s == "groundwater" for s in sources]),
         *(as_batch_array(inputs[v], bdims, sizes, ("time", "unit"))
           for v in ("runoff", "boundary_inflow", "groundwater_recharge")),
         flat("inflow"), flat("outflow"), flat("reservoir_storage"),

@@ -25,17 +25,24 @@ def _i(arr, b):
 
 
 @njit(cache=True)
-def _flows_member(b, delivery, req, cons, rriv, rgw, rww, out):
+def _flows_member(b, delivery, req, cons, rriv, rgw, rww, external, is_gw, out, by_unit):
     """Shortage, consumption and return flows of batch member ``b`` (see :func:`derive`)."""
     _, nt, nu, ns, nsrc = delivery.shape
     br, bc, b1, b2, b3 = _i(req, b), _i(cons, b), _i(rriv, b), _i(rgw, b), _i(rww, b)
     for t in range(nt):
         tc, t1, t2, t3 = _i(cons[bc], t), _i(rriv[b1], t), _i(rgw[b2], t), _i(rww[b3], t)
         for u in range(nu):
+            pump = 0.0
+            ext = 0.0
             for s in range(ns):
                 d = 0.0
                 for k in range(nsrc):
-                    d += delivery[b, t, u, s, k]
+                    v = delivery[b, t, u, s, k]
+                    d += v
+                    if external[k]:
+                        ext += v
+                    elif is_gw[k]:
+                        pump += v
                 c = d * cons[bc, tc, u, s]
                 r = d - c
                 out[0, b, t, u, s] = max(0.0, req[br, t, u, s] - d)
@@ -43,20 +50,22 @@ def _flows_member(b, delivery, req, cons, rriv, rgw, rww, out):
                 out[2, b, t, u, s] = r * rriv[b1, t1, u, s]
                 out[3, b, t, u, s] = r * rgw[b2, t2, u, s]
                 out[4, b, t, u, s] = r * rww[b3, t3, u, s]
+            by_unit[0, b, t, u] = pump
+            by_unit[1, b, t, u] = ext
 
 
 @njit(cache=True, nogil=True)
-def derive_flows_serial(delivery, req, cons, rriv, rgw, rww, out):
-    """Fill ``out`` with the sector flows of every batch member, one after another."""
+def derive_flows_serial(delivery, req, cons, rriv, rgw, rww, external, is_gw, out, by_unit):
+    """Fill ``out`` and ``by_unit`` for every batch member, one after another."""
     for b in range(delivery.shape[0]):
-        _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, out)
+        _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, external, is_gw, out, by_unit)
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def derive_flows_parallel(delivery, req, cons, rriv, rgw, rww, out):
-    """Fill ``out`` with the sector flows of every batch member, members spread over threads."""
+def derive_flows_parallel(delivery, req, cons, rriv, rgw, rww, external, is_gw, out, by_unit):
+    """Fill ``out`` and ``by_unit`` for every batch member, members spread over threads."""
     for b in prange(delivery.shape[0]):
-        _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, out)
+        _flows_member(np.int64(b), delivery, req, cons, rriv, rgw, rww, external, is_gw, out, by_unit)
 
 
 def _threaded(delivery: np.ndarray) -> bool:
@@ -71,8 +80,12 @@ def derive(
     rriv: np.ndarray,
     rgw: np.ndarray,
     rww: np.ndarray,
-) -> np.ndarray:
-    """Shortage, consumption and return flows by batch member, step, unit and sector.
+    external: np.ndarray,
+    is_gw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shortage, consumption and return flows by sector; pumping and external water by unit.
+
+    One pass over the deliveries.
 
     Parameters
     ----------
@@ -83,40 +96,53 @@ def derive(
     cons, rriv, rgw, rww : numpy.ndarray
         Consumption fraction and return shares to river, groundwater and wastewater
         (batch or 1, time or 1, unit, sector) [1].
+    external, is_gw : numpy.ndarray
+        Flags per source slot (bool): from outside the unit (transfer, harvested, other);
+        groundwater.
 
     Returns
     -------
-    numpy.ndarray
+    flows : numpy.ndarray
         (5, batch, time, unit, sector): shortage, consumption, return to river, to
         groundwater, to wastewater [hm3].
+    by_unit : numpy.ndarray
+        (2, batch, time, unit): groundwater pumped and external water delivered, summed over
+        the sectors [hm3].
     """
     out = np.empty((5, *delivery.shape[:-1]))
+    by_unit = np.empty((2, *delivery.shape[:-2]))
     fn = derive_flows_parallel if _threaded(delivery) else derive_flows_serial
-    fn(delivery, req, cons, rriv, rgw, rww, out)
-    return out
+    fn(
+        delivery,
+        req,
+        cons,
+        rriv,
+        rgw,
+        rww,
+        np.asarray(external, dtype=np.bool_),
+        np.asarray(is_gw, dtype=np.bool_),
+        out,
+        by_unit,
+    )
+    return out, by_unit
 
 
 @njit(cache=True)
 def _residual_member(
-    b, delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    b, by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
 ):
     """Mass-balance residual of batch member ``b`` (see :func:`residual`)."""
-    _, nt, nu, ns, nsrc = delivery.shape
+    _, _, nt, nu, ns = flows.shape
     b_ro, b_bn, b_re, b_r0, b_a0 = _i(runoff, b), _i(bnd, b), _i(recharge, b), _i(res0, b), _i(aq0, b)
     for t in range(nt):
         for u in range(nu):
-            ext = 0.0
-            pump = 0.0
+            pump = by_unit[0, b, t, u]
+            ext = by_unit[1, b, t, u]
             cons = 0.0
             gw_ret = 0.0
             for s in range(ns):
                 cons += flows[1, b, t, u, s]
                 gw_ret += flows[3, b, t, u, s]
-                for k in range(nsrc):
-                    if external[k]:
-                        ext += delivery[b, t, u, s, k]
-                    elif is_gw[k]:
-                        pump += delivery[b, t, u, s, k]
             gains = runoff[b_ro, t, u] + bnd[b_bn, t, u] + inflow[b, t, u] + ext + recharge[b_re, t, u]
             res_prev = res0[b_r0, u] if t == 0 else res[b, t - 1, u]
             aq_prev = aq0[b_a0, u] if t == 0 else aq[b, t - 1, u]
@@ -131,31 +157,27 @@ def _residual_member(
 
 @njit(cache=True, nogil=True)
 def balance_residual_serial(
-    delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
 ):
     """Fill ``out`` with the residual of every batch member, one after another."""
-    for b in range(delivery.shape[0]):
+    for b in range(flows.shape[1]):
         _residual_member(
-            np.int64(b), delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0,
-            aq, aq0, pool, out,
-        )  # fmt: skip
+            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+        )
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def balance_residual_parallel(
-    delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
 ):
     """Fill ``out`` with the residual of every batch member, members spread over threads."""
-    for b in prange(delivery.shape[0]):
+    for b in prange(flows.shape[1]):
         _residual_member(
-            np.int64(b), delivery, flows, external, is_gw, runoff, bnd, recharge, inflow, outflow, res, res0,
-            aq, aq0, pool, out,
-        )  # fmt: skip
+            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+        )
 
 
-def residual(
-    delivery: np.ndarray, flows: np.ndarray, external: np.ndarray, is_gw: np.ndarray, *states: np.ndarray
-) -> np.ndarray:
+def residual(by_unit: np.ndarray, flows: np.ndarray, *states: np.ndarray) -> np.ndarray:
     """Mass-balance residual of each batch member, step and unit [hm3].
 
     ``residual = runoff + boundary inflow + inflow + external deliveries + recharge
@@ -166,12 +188,10 @@ def residual(
 
     Parameters
     ----------
-    delivery : numpy.ndarray
-        (batch, time, unit, sector, source) [hm3].
+    by_unit : numpy.ndarray
+        Pumping and external water by unit, the second output of :func:`derive` [hm3].
     flows : numpy.ndarray
-        Output of :func:`derive` [hm3].
-    external, is_gw : numpy.ndarray
-        Flags per source slot: from outside the unit (transfer, harvested, other); groundwater.
+        The first output of :func:`derive` [hm3].
     *states : numpy.ndarray
         runoff, boundary inflow, recharge (batch or 1, time, unit); inflow, outflow,
         reservoir storage (batch, time, unit); initial reservoir storage (batch or 1, unit);
@@ -183,7 +203,7 @@ def residual(
     numpy.ndarray
         (batch, time, unit) [hm3].
     """
-    out = np.empty(delivery.shape[:3])
-    fn = balance_residual_parallel if _threaded(delivery) else balance_residual_serial
-    fn(delivery, flows, external, is_gw, *states, out)
+    out = np.empty(flows.shape[1:4])
+    fn = balance_residual_parallel if _threaded(flows[0]) else balance_residual_serial
+    fn(by_unit, flows, *states, out)
     return out
