@@ -177,18 +177,17 @@ def hydrology_factors(
         raise InputError(f"config key 'hydrology.name': expected one of {', '.join(names)}, got '{hyd.name}'")
     if hyd.name == "mean":
         return None
-    # imported here: they load scipy.stats, which a run with the mean hydrology does not need
-    from sim.hydrology.design import check_frequencies, design_factors
-    from sim.hydrology.sequences import series_factors, water_year_factors
-    from sim.hydrology.stochastic import annual_factors
-
+    # imported in their branches: the design years and sequences load scipy.stats (1 s),
+    # which the mean hydrology and the stochastic one (scipy.special only) do not need
     stats = load_statistics(pack)
     units = [str(u) for u in pack.data.unit.values]
     years = [int(y) for y in np.unique(axis["year"].values)]
-    if hyd.name == "water_year":
-        types = dict(hyd.year_types) if hyd.year_types else {}
-        return water_year_factors(units, years, types, list(hyd.sequence), stats)
-    if hyd.name == "series":
+    if hyd.name in ("water_year", "series"):
+        from sim.hydrology.sequences import series_factors, water_year_factors
+
+        if hyd.name == "water_year":
+            types = dict(hyd.year_types) if hyd.year_types else {}
+            return water_year_factors(units, years, types, list(hyd.sequence), stats)
         if not hyd.file:
             raise InputError("config key 'hydrology.file': give the CSV of annual factors")
         return series_factors(str(hyd.file), units, years, stats)
@@ -198,7 +197,11 @@ def hydrology_factors(
             f"(Cv and Cs/Cv of precipitation and runoff); {pack.path} has none"
         )
     if hyd.name == "design":
+        from sim.hydrology.design import check_frequencies, design_factors
+
         return design_factors(stats, check_frequencies(list(hyd.frequencies)))
+    from sim.hydrology.stochastic import annual_factors
+
     correlation = hyd.correlation
     if correlation is None:
         matrix = load_correlation(pack)
@@ -220,7 +223,7 @@ def hydrology_factors(
 def _hydrology_drivers(pack: Pack, factors: xr.Dataset | None, deltas: tuple[float, float, float]) -> dict:
     drivers = dict(pack.drivers)
     if factors is not None:
-        from sim.hydrology.design import scale_drivers
+        from sim.hydrology.scaling import scale_drivers
 
         drivers = scale_drivers(drivers, factors)
     return climate.apply_to_drivers(drivers, deltas[0], deltas[1])
@@ -355,7 +358,7 @@ def build_inputs(
     for name in ("runoff", "boundary_inflow"):
         inputs[name] = inputs[name] * float(hyd.runoff_factor)
     if factors is not None:
-        from sim.hydrology.design import scale_inputs
+        from sim.hydrology.scaling import scale_inputs
 
         per_step = factors.sel(year=axis["year"]).drop_vars("year") if "year" in factors.dims else factors
         inputs = scale_inputs(inputs, per_step)

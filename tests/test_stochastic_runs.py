@@ -179,3 +179,18 @@ def test_chunks_share_the_demand_models_that_do_not_vary_by_sample(monkeypatch):
     a = shared[0]["requirement"].sel(sector="irrigation").isel(sample=0)
     b = shared[1]["requirement"].sel(sector="irrigation").isel(sample=0)
     assert not np.allclose(a.values, b.values)
+
+
+def test_a_stochastic_run_does_not_import_scipy_stats():
+    # the draw needs scipy.special only; scipy.stats (the P-III fitting, design years and
+    # sequences) takes about a second to import, so it is imported only where needed
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore'); import sim; "
+        f"sim.simulate({{'region': {PACK!r}, 'time': {TIME!r}, 'hydrology': {STOCH!r}}}); "
+        "print('scipy.stats' in sys.modules, 'scipy.special' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -24,6 +24,9 @@ import xarray as xr
 
 from sim.errors import InputError
 from sim.hydrology.pearson3 import frequency_factor
+from sim.hydrology.scaling import scale_drivers, scale_inputs
+
+__all__ = ["check_frequencies", "design_factors", "follow", "scale_drivers", "scale_inputs"]
 
 
 def design_factors(stats: xr.Dataset, frequencies: Sequence[float]) -> xr.Dataset:
@@ -91,27 +94,3 @@ def check_frequencies(frequencies: Sequence[float], key: str = "hydrology.freque
     if len(set(out)) < len(out):
         raise InputError(f"config key '{key}': the guarantee rates repeat: {out}")
     return out
-
-
-def scale_drivers(drivers: dict[str, xr.Dataset], factors: xr.Dataset) -> dict[str, xr.Dataset]:
-    """Scale the climate precipitation of every model and the irrigation ET0 factor."""
-    out = {}
-    for model, ds in drivers.items():
-        if "climate_precipitation" in ds:
-            ds = ds.assign(climate_precipitation=ds["climate_precipitation"] * factors["precipitation"])
-        if model == "irrigation":
-            base = ds.get("et0_factor", 1.0)
-            ds = ds.assign(et0_factor=base * factors["et0"])
-        out[model] = ds
-    return out
-
-
-def scale_inputs(inputs: xr.Dataset, factors: xr.Dataset) -> xr.Dataset:
-    """Scale runoff, boundary inflow, recharge and the transfer quota of the engine inputs [hm3]."""
-    return inputs.assign(
-        runoff=inputs["runoff"] * factors["runoff"],
-        boundary_inflow=inputs["boundary_inflow"] * factors["inflow"],
-        groundwater_recharge=inputs["groundwater_recharge"] * factors["recharge"],
-        transfer_step_max=inputs["transfer_step_max"] * factors["transfer"],
-        transfer_annual_cap=inputs["transfer_annual_cap"] * factors["transfer"],
-    )
