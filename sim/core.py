@@ -400,7 +400,9 @@ def compare(
     """
     comp = cfg.comparison
     label = str(comp.scenario)
-    out = savings(bal).merge(costs(measures, extents, label, float(comp.discount_rate)))
+    out = savings(bal).merge(
+        costs(measures, extents, label, float(comp.discount_rate)), compat="no_conflicts"
+    )
     mode = str(comp.attribution)
     if mode not in ("shapley", "one_at_a_time", "none"):
         raise InputError(
@@ -429,7 +431,7 @@ def compare(
         att = one_at_a_time(cfg, pack, measures, samples)
         by_measure = att["saving_one_at_a_time"]
     total = by_measure.sum(("unit", "sector"))
-    out = out.merge(att)
+    out = out.merge(att, compat="no_conflicts")
     out["cost_per_m3_withdrawal"] = cost_per_m3(out["measure_cost"], total.sel(kind="withdrawal", drop=True))
     out["cost_per_m3_consumption"] = cost_per_m3(
         out["measure_cost"], total.sel(kind="consumption", drop=True)
@@ -547,7 +549,10 @@ def balance(
             missing = {d: bal[d].values for d in ("scenario", "sample") if d not in da.dims}
             bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
     comp = cfg.comparison
-    bal = bal.merge(cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)))
+    bal = bal.merge(
+        cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)),
+        compat="no_conflicts",
+    )
     return add_risk(bal) if risk_metrics else bal
 
 
@@ -614,7 +619,7 @@ def _simulate_part(
     inputs, diagnostics, extents = build_inputs(cfg, pack, measures, on, samples=samples, cache=cache)
     bal = balance(cfg, pack, inputs, diagnostics, risk_metrics=risk_metrics)
     if measures:
-        bal = bal.merge(compare(cfg, pack, measures, extents, bal, samples=samples))
+        bal = bal.merge(compare(cfg, pack, measures, extents, bal, samples=samples), compat="no_conflicts")
     return bal
 
 

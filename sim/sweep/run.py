@@ -192,14 +192,14 @@ def run_block(
         varied.append(vary(m, {k: [v[0], *v] for k, v in cols.items()}, labels) if cols else m)
     inputs, diagnostics, extents = build_inputs(cfg, pack, varied, on)
     bal = balance(cfg, pack, inputs, diagnostics)
-    bal = bal.merge(savings(bal))
+    bal = bal.merge(savings(bal), compat="no_conflicts")
     cost = costs(varied, extents, None, float(cfg.comparison.discount_rate))
     rows = np.arange(1, points + 1) if points == n_points else np.ones(n_points, dtype=int)
     pairs = xr.DataArray(np.stack([np.zeros_like(rows), rows], axis=1), dims=("sweep", "pair"))
     out = bal.isel(scenario=pairs).rename(pair="scenario").assign_coords(scenario=["baseline", label])
     picked = cost.isel(scenario=xr.DataArray(rows, dims="sweep")).drop_vars("scenario")
-    out = out.merge(picked)
-    out = out.merge(combined_costs(out, label))
+    out = out.merge(picked, compat="no_conflicts")
+    out = out.merge(combined_costs(out, label), compat="no_conflicts")
     return finish(out, cfg, pack)
 
 
