@@ -16,6 +16,21 @@ from sim.errors import InputError, MassBalanceError
 
 _FRACTIONS = ("consumption_fraction", "return_river", "return_groundwater", "return_wastewater")
 
+#: Engine outputs the balance keeps as they are [hm3].
+_RAW_KEPT = (
+    "inflow",
+    "outflow",
+    "reservoir_storage",
+    "reservoir_release",
+    "reservoir_spill",
+    "aquifer_storage",
+    "overdraft",
+    "reclaimed_pool",
+    "reclaimed_discharge",
+    "link_flow",
+    "link_spill",
+)
+
 #: Sources that bring water from outside the unit (in its mass balance as gains).
 EXTERNAL = ("transfer", "harvested", "other")
 
@@ -75,13 +90,9 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
             "pumping": xr.DataArray(
                 by_unit[0].reshape(shape + list(by_unit.shape[-2:])), dims=(*lead, "time", "unit")
             ),
+            **{name: raw[name] for name in _RAW_KEPT},
         }
     )
-    for name in (
-        "inflow", "outflow", "reservoir_storage", "reservoir_release", "reservoir_spill",
-        "aquifer_storage", "overdraft", "reclaimed_pool", "reclaimed_discharge", "link_flow", "link_spill",
-    ):  # fmt: skip
-        out[name] = raw[name]
     # what leaves each unit through its links (flow + spill); the rest leaves the region
     leaving = np.zeros(raw["outflow"].shape)
     unit_index = {str(u): i for i, u in enumerate(inputs.unit.values)}
@@ -89,8 +100,10 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     for li, u in enumerate(inputs["link_from"].values):
         leaving[..., unit_index[str(u)]] += through_links[..., li]
     leaving_by_links = xr.DataArray(leaving, dims=raw["outflow"].dims)
-    out["region_outflow"] = raw["outflow"] - leaving_by_links
-    out["mass_balance_residual"] = _residual(inputs, out, flows, by_unit)
+    out = out.assign(
+        region_outflow=raw["outflow"] - leaving_by_links,
+        mass_balance_residual=_residual(inputs, out, flows, by_unit),
+    )
     return out.transpose(
         *[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")], "time", ...
     )

@@ -531,8 +531,7 @@ def balance(
             bal = bal.assign_coords({coord: ("unit", pack.data[coord].values)})
     if "sector_group" in pack.data:
         bal = bal.assign_coords(sector_group=("sector", pack.data["sector_group"].values.astype(str)))
-    for name, da in diagnostics.items():
-        bal[name] = da
+    bal = bal.assign(diagnostics)  # one merge for all (assigning one by one aligns each)
     risk = cfg.risk
     if risk.diagnose:
         if not risk.demand_multiplier > 1:
@@ -545,9 +544,11 @@ def balance(
         diag = diagnose(
             inputs, bal, float(risk.demand_multiplier), float(risk.resource_share), float(risk.tolerance)
         )
+        extra = {}
         for name, da in diag.data_vars.items():
             missing = {d: bal[d].values for d in ("scenario", "sample") if d not in da.dims}
-            bal[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
+            extra[name] = da.expand_dims(missing).transpose("scenario", "sample", ...)
+        bal = bal.assign(extra)
     comp = cfg.comparison
     bal = bal.merge(
         cap_status(bal, load_caps(pack), pack.data, bool(comp.cap_counts_unconventional)),
@@ -557,10 +558,8 @@ def balance(
 
 
 def add_risk(bal: xr.Dataset) -> xr.Dataset:
-    """Add the risk metrics of :func:`sim.risk.risk_dataset` to a balance."""
-    for name, da in risk_dataset(bal).data_vars.items():
-        bal[name] = da
-    return bal
+    """Return the balance with the risk metrics of :func:`sim.risk.risk_dataset` added."""
+    return bal.assign(dict(risk_dataset(bal).data_vars))
 
 
 def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.Dataset:

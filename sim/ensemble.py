@@ -237,7 +237,14 @@ def reduce_chunk(part: xr.Dataset) -> xr.Dataset:
             out[name + _SUM], out[name + "_annual"] = fused
         else:
             out[name] = da
-    return xr.Dataset(out, attrs=part.attrs)
+    # every array comes from `part`, so its coordinates agree: the Dataset is built from the
+    # variables and the union of the coordinates, without xarray aligning and comparing the
+    # coordinates of about 80 arrays (half the cost of the reduction for a small chunk)
+    coords: dict = {}
+    for da in out.values():
+        for key, var in da.coords.variables.items():
+            coords.setdefault(key, var)
+    return xr.Dataset({k: da.variable for k, da in out.items()}, coords=coords, attrs=part.attrs)
 
 
 class SummaryJoin:
