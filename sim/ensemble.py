@@ -164,8 +164,9 @@ def _sum_and_annual_kernel(x, year_of_step, last, out_sum, out_year):
 def sum_and_annual(da: xr.DataArray, how: str = "sum") -> tuple[xr.DataArray, xr.DataArray] | None:
     """``da.sum("sample")`` and ``annual(da, how)`` in one compiled pass over ``da``.
 
-    The same numbers as the two xarray calls (a chunk's delivery is read once instead of
-    twice). None unless ``da`` is a C-ordered float64 array with ``time`` right after
+    The same numbers as the two xarray calls (bit for bit on whole years of months, to
+    rounding where a year is partial; a chunk's delivery is read once instead of twice).
+    None unless ``da`` is a C-ordered float64 array with ``time`` right after
     ``sample`` (the layout of an ensemble's balance); the caller then makes the two calls.
 
     Parameters
