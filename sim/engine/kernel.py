@@ -448,25 +448,18 @@ def _step(
         c = topo[T_PART_OF, r]
         j0 = topo[T_PART, c]
         j1 = topo[T_PART, c + 1]
-        if j1 - j0 == 1:
+        single = j1 - j0 == 1
+        if single:
             # a part of one unit: what _max_step finds in closed form. Retaining x lowers
             # only the outflow (x_unc = the outflow), unless the withdrawals already exceed
             # the water held (then nothing is retained)
             x_unc = max(ws_f[OUTFLOW, r], 0.0)
             if min(ws_f[INTAKE, r] - lin[W0, r], ws_f[OUTFLOW, r] - x_unc) < -tol:
                 x_unc = 0.0
-            base = uw[U_BASE, r]
-            x = min(x_unc, max(uin[I_RCAP, r] - base, 0.0))
-            lin[K0, r] = x
-            o_unit[O_RES, ti, r] = base + x
-            o_unit[O_RELEASE, ti, r] = st[X_RES, r] - (base + x)
-            o_unit[O_SPILL, ti, r] = x_unc - x
-            st[X_RES, r] = base + x
-            _forward(0.0, topo, lk, lin, ws_f, j0, j1)
-            continue
-        lin[KDIR, r] = 1.0
-        x_unc = _max_step(max(ws_f[OUTFLOW, r], 0.0), topo, lk, lin, tol, ws_f, j0, j1)
-        lin[KDIR, r] = 0.0
+        else:
+            lin[KDIR, r] = 1.0
+            x_unc = _max_step(max(ws_f[OUTFLOW, r], 0.0), topo, lk, lin, tol, ws_f, j0, j1)
+            lin[KDIR, r] = 0.0
         base = uw[U_BASE, r]
         x = min(x_unc, max(uin[I_RCAP, r] - base, 0.0))
         lin[K0, r] = x
@@ -474,8 +467,9 @@ def _step(
         o_unit[O_RELEASE, ti, r] = st[X_RES, r] - (base + x)
         o_unit[O_SPILL, ti, r] = x_unc - x
         st[X_RES, r] = base + x
-        if x < x_unc:
-            # the last trial routed x_unc; re-route with the retention actually kept
+        if single or x < x_unc:
+            # route with the retention kept (the closed form routed none; the last trial of
+            # _max_step routed x_unc)
             _forward(0.0, topo, lk, lin, ws_f, j0, j1)
 
     for u in range(n):
