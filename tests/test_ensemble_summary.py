@@ -153,3 +153,45 @@ def test_sum_and_annual_in_one_pass_equals_the_two_xarray_calls() -> None:
     assert sum_and_annual(da.transpose("scenario", "time", "sample", "unit", "sector")) is None
     assert sum_and_annual(da.astype(np.float32)) is None
     assert sum_and_annual(da[:, :, :, ::2]) is None  # a strided view
+
+
+def test_summary_join_by_hand_and_a_chunk_that_does_not_fit() -> None:
+    # two chunks of a sum (scenario, time) and a per-sample variable; the second chunk's
+    # per-sample variable comes transposed; means and the filled samples by hand
+    from sim.ensemble import _SUM, SummaryJoin
+
+    def chunk(samples: list[int], total: list[list[float]], annual: np.ndarray) -> xr.Dataset:
+        return xr.Dataset(
+            {
+                "flow" + _SUM: (("scenario", "time"), np.array(total), {"units": "hm3"}),
+                "flow_annual": (("sample", "year"), annual),
+                "area": ("unit", [2.0]),
+            },
+            coords={
+                "sample": samples,
+                "scenario": ["a", "b"],
+                "time": [1, 2],
+                "year": [2020, 2021],
+                "unit": ["u"],
+            },
+        )
+
+    join = SummaryJoin(3)
+    join.add(chunk([0, 1], [[1.0, 2.0], [3.0, 4.0]], np.array([[1.0, 2.0], [3.0, 4.0]])))
+    second = chunk([2], [[5.0, 6.0], [7.0, 8.0]], np.array([[5.0, 6.0]]))
+    join.add(second.assign(flow_annual=second["flow_annual"].transpose("year", "sample")))
+    out = join.result()
+    np.testing.assert_array_equal(out["flow"].values, [[2.0, 8.0 / 3.0], [10.0 / 3.0, 4.0]])
+    assert out["flow"].attrs == {"units": "hm3"} and out["flow"].dims == ("scenario", "time")
+    np.testing.assert_array_equal(out["flow_annual"].values, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert list(out["sample"].values) == [0, 1, 2] and out["area"].values.tolist() == [2.0]
+
+    bad = SummaryJoin(4)
+    bad.add(chunk([0, 1], [[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2))))
+    with pytest.raises(ValueError, match="'flow__sample_sum' has sizes"):
+        bad.add(chunk([2, 3], [[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]], np.ones((2, 2))).isel(time=[0, 1, 1]))
+    with pytest.raises(ValueError, match="3 of 4 samples"):
+        incomplete = SummaryJoin(4)
+        incomplete.add(chunk([0, 1], [[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2))))
+        incomplete.add(chunk([2], [[1.0, 2.0], [3.0, 4.0]], np.ones((1, 2))))
+        incomplete.result()
