@@ -487,7 +487,8 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     # crop water need per calendar month, before soil storage [mm/month per crop]
     kc, crop_days = _MEMO.get(crop_calendar, drivers, CROP_PARAMETERS, label_dims=("crop",))
     other_dims = [d for d in area.dims if d not in ("crop", "unit")]
-    active = [u for u in units if float(area.sel(unit=u).max(other_dims).sum()) > 0]
+    grown = (area.max(other_dims) if other_dims else area).sum("crop")  # largest area, by unit [ha]
+    active = [u for u, a in zip(units, grown.sel(unit=units).values, strict=True) if a > 0]
     et0 = xr.DataArray(np.full((12, units.size), np.nan), coords={"month": _MONTHS, "unit": units})
     need = xr.DataArray(
         np.zeros((kc.sizes["crop"], 12, units.size)),
