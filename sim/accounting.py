@@ -38,7 +38,9 @@ EXTERNAL = ("transfer", "harvested", "other")
 BALANCE_RTOL = 1e-9
 
 
-def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
+def account(
+    inputs: xr.Dataset, raw: xr.Dataset, check: bool = False, rtol: float = BALANCE_RTOL
+) -> xr.Dataset:
     """Build the balance Dataset from inputs and the engine's raw outputs.
 
     Parameters
@@ -47,11 +49,21 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
         Per-step inputs (:func:`sim.inputs.expand_inputs`) [hm3].
     raw : xarray.Dataset
         Output of :func:`sim.engine.run_network` [hm3].
+    check : bool
+        Also check the mass balance, as :func:`check_mass_balance` does (the same rule and
+        message), with the scale computed in the compiled pass of the residual.
+    rtol : float
+        Relative tolerance of the check [1].
 
     Returns
     -------
     xarray.Dataset
         Variables of ``docs/outputs.md`` with dims ``(..., time, unit[, sector][, source])``.
+
+    Raises
+    ------
+    MassBalanceError
+        With ``check``, where the balance of a unit and step does not close.
     """
     delivery = raw["delivery"]
     bdims = batch_dims(inputs)
@@ -100,17 +112,23 @@ def account(inputs: xr.Dataset, raw: xr.Dataset) -> xr.Dataset:
     for li, u in enumerate(inputs["link_from"].values):
         leaving[..., unit_index[str(u)]] += through_links[..., li]
     leaving_by_links = xr.DataArray(leaving, dims=raw["outflow"].dims)
-    out = out.assign(
-        region_outflow=raw["outflow"] - leaving_by_links,
-        mass_balance_residual=_residual(inputs, out, flows, by_unit),
-    )
+    res, scale = _residual(inputs, out, flows, by_unit)
+    if check:
+        _check(res, scale, rtol, out.unit.values, out.time.values)
+    out = out.assign(region_outflow=raw["outflow"] - leaving_by_links, mass_balance_residual=res)
     return out.transpose(
         *[d for d in out.dims if d not in ("time", "unit", "sector", "source", "link")], "time", ...
     )
 
 
-def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray, by_unit: np.ndarray) -> xr.DataArray:
-    """Inflows − outflows − storage change of each unit and step [hm3] (docs/model.md §3)."""
+def _residual(
+    inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray, by_unit: np.ndarray
+) -> tuple[xr.DataArray, np.ndarray]:
+    """Inflows − outflows − storage change of each unit and step [hm3] (docs/model.md §3).
+
+    Also returns the scale of each unit and step (:func:`balance_scale`) as an array of the
+    residual's shape [hm3].
+    """
     bdims = batch_dims(inputs)
     sizes = {d: out.sizes[d] for d in bdims}
     lead = [d for d in out["outflow"].dims if d not in ("time", "unit")]
@@ -120,7 +138,7 @@ def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray, by_unit: n
         arr = out[name].transpose(*lead, "time", "unit").values
         return np.ascontiguousarray(arr.reshape((-1, *arr.shape[-2:])))
 
-    res = residual(
+    res, scale = residual(
         by_unit,
         flows,
         *(as_batch_array(inputs[v], bdims, sizes, ("time", "unit"))
@@ -130,7 +148,49 @@ def _residual(inputs: xr.Dataset, out: xr.Dataset, flows: np.ndarray, by_unit: n
         flat("aquifer_storage"), as_batch_array(inputs["groundwater_storage"], bdims, sizes, ("unit",)),
         flat("reclaimed_pool"),
     )  # fmt: skip
-    return xr.DataArray(res.reshape(shape + list(res.shape[1:])), dims=(*lead, "time", "unit"))
+    dims = (*lead, "time", "unit")
+    return xr.DataArray(res.reshape(shape + list(res.shape[1:])), dims=dims), scale.reshape(
+        shape + list(scale.shape[1:])
+    )
+
+
+def _check(res: xr.DataArray, scale: np.ndarray, rtol: float, units: np.ndarray, times: np.ndarray) -> None:
+    """Raise :class:`MassBalanceError` where ``|res| > rtol * max(scale, 1e-6)`` (see below)."""
+    rel = np.abs(res.values) / np.maximum(scale, 1e-6)
+    if not bool((rel <= rtol).all()):
+        _fail(res, xr.DataArray(rel, dims=res.dims), rtol, units, times)
+
+
+def _fail(res: xr.DataArray, rel: xr.DataArray, rtol: float, units: np.ndarray, times: np.ndarray) -> None:
+    """Raise :class:`MassBalanceError` naming the unit and step of the largest ``rel``."""
+    worst = rel.argmax(...)
+    unit = str(units[int(worst["unit"])])
+    step = str(times[int(worst["time"])])[:10]
+    raise MassBalanceError(
+        f"mass balance does not close at unit '{unit}', step {step}: "
+        f"residual {float(res.isel(worst)):.3g} hm3 (relative {float(rel.isel(worst)):.2g} > {rtol:g})"
+    )
+
+
+def balance_scale(bal: xr.Dataset) -> xr.DataArray:
+    """Magnitude of every term of each unit's balance, by step [hm3].
+
+    Inflows (runoff, boundary, upstream, recharge), outflow, deliveries, consumption and the
+    storages (reservoir, finite aquifer, reclaimed pool), whose differences carry a rounding
+    error of about 1e-16 times the storage. The readable form of the scale that
+    :func:`account` computes in the compiled pass of the residual.
+    """
+    gains = bal["runoff"] + bal["boundary_inflow"] + bal["inflow"] + bal["groundwater_recharge"]
+    aquifer = bal["aquifer_storage"].where(np.isfinite(bal["aquifer_storage"]), 0.0)
+    return (
+        np.abs(gains)
+        + np.abs(bal["outflow"])
+        + bal["delivery"].sum(("sector", "source"), skipna=False)
+        + bal["consumption"].sum("sector", skipna=False)
+        + np.abs(bal["reservoir_storage"])
+        + np.abs(aquifer)
+        + np.abs(bal["reclaimed_pool"])
+    )
 
 
 def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:
@@ -142,26 +202,9 @@ def check_mass_balance(bal: xr.Dataset, rtol: float = BALANCE_RTOL) -> None:
     pool), whose differences carry a rounding error of about 1e-16 times the storage.
     """
     res = bal["mass_balance_residual"]
-    gains = bal["runoff"] + bal["boundary_inflow"] + bal["inflow"] + bal["groundwater_recharge"]
-    aquifer = bal["aquifer_storage"].where(np.isfinite(bal["aquifer_storage"]), 0.0)
-    scale = (
-        np.abs(gains)
-        + np.abs(bal["outflow"])
-        + bal["delivery"].sum(("sector", "source"), skipna=False)
-        + bal["consumption"].sum("sector", skipna=False)
-        + np.abs(bal["reservoir_storage"])
-        + np.abs(aquifer)
-        + np.abs(bal["reclaimed_pool"])
-    )
-    rel = np.abs(res) / np.maximum(scale, 1e-6)
+    rel = np.abs(res) / np.maximum(balance_scale(bal), 1e-6)
     if not bool((rel <= rtol).all()):
-        worst = rel.argmax(...)
-        unit = str(bal.unit.values[int(worst["unit"])])
-        step = str(bal.time.values[int(worst["time"])])[:10]
-        raise MassBalanceError(
-            f"mass balance does not close at unit '{unit}', step {step}: "
-            f"residual {float(res.isel(worst)):.3g} hm3 (relative {float(rel.isel(worst)):.2g} > {rtol:g})"
-        )
+        _fail(res, rel, rtol, bal.unit.values, bal.time.values)
 
 
-__all__ = ["BALANCE_RTOL", "InputError", "MassBalanceError", "account", "check_mass_balance"]
+__all__ = ["BALANCE_RTOL", "InputError", "MassBalanceError", "account", "balance_scale", "check_mass_balance"]

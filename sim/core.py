@@ -12,7 +12,7 @@ import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 
 from sim import __version__
-from sim.accounting import account, check_mass_balance
+from sim.accounting import account
 from sim.attribution import KINDS, annual_use_raw, attribute
 from sim.caps import load_caps
 from sim.comparison import cap_status, cost_per_m3, costs, savings
@@ -518,8 +518,7 @@ def balance(
         Dims ``scenario, sample, [frequency,] time, unit, sector, source`` [hm3 per step].
     """
     raw = run_network(inputs)
-    bal = account(inputs, raw)
-    check_mass_balance(bal)
+    bal = account(inputs, raw, check=True)  # the mass-balance check in the residual's pass
     for dim, labels in (("sample", [0]), ("scenario", ["baseline"])):
         if dim not in bal.dims:
             bal = bal.expand_dims({dim: labels})

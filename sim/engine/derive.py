@@ -34,6 +34,7 @@ def _flows_member(b, delivery, req, cons, rriv, rgw, rww, external, is_gw, out, 
         for u in range(nu):
             pump = 0.0
             ext = 0.0
+            total = 0.0
             for s in range(ns):
                 d = 0.0
                 for k in range(nsrc):
@@ -50,8 +51,10 @@ def _flows_member(b, delivery, req, cons, rriv, rgw, rww, external, is_gw, out, 
                 out[2, b, t, u, s] = r * rriv[b1, t1, u, s]
                 out[3, b, t, u, s] = r * rgw[b2, t2, u, s]
                 out[4, b, t, u, s] = r * rww[b3, t3, u, s]
+                total += d
             by_unit[0, b, t, u] = pump
             by_unit[1, b, t, u] = ext
+            by_unit[2, b, t, u] = total
 
 
 @njit(cache=True, nogil=True)
@@ -106,11 +109,11 @@ def derive(
         (5, batch, time, unit, sector): shortage, consumption, return to river, to
         groundwater, to wastewater [hm3].
     by_unit : numpy.ndarray
-        (2, batch, time, unit): groundwater pumped and external water delivered, summed over
-        the sectors [hm3].
+        (3, batch, time, unit): groundwater pumped, external water delivered and all water
+        delivered, summed over the sectors [hm3].
     """
     out = np.empty((5, *delivery.shape[:-1]))
-    by_unit = np.empty((2, *delivery.shape[:-2]))
+    by_unit = np.empty((3, *delivery.shape[:-2]))
     fn = derive_flows_parallel if _threaded(delivery) else derive_flows_serial
     fn(
         delivery,
@@ -129,7 +132,7 @@ def derive(
 
 @njit(cache=True)
 def _residual_member(
-    b, by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    b, by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out, scale
 ):
     """Mass-balance residual of batch member ``b`` (see :func:`residual`)."""
     _, _, nt, nu, ns = flows.shape
@@ -153,32 +156,42 @@ def _residual_member(
                 d_aq = recharge[b_re, t, u] + gw_ret - pump
             losses = outflow[b, t, u] + cons + (res[b, t, u] - res_prev) + d_aq + (pool[b, t, u] - pool_prev)
             out[b, t, u] = gains - losses
+            # the magnitude of the terms (sim.accounting.balance_scale): inflows without the
+            # external water, outflow, deliveries, consumption and the storages
+            inflows = runoff[b_ro, t, u] + bnd[b_bn, t, u] + inflow[b, t, u] + recharge[b_re, t, u]
+            stock = abs(aq[b, t, u]) if np.isfinite(aq[b, t, u]) else 0.0
+            scale[b, t, u] = (
+                abs(inflows) + abs(outflow[b, t, u]) + by_unit[2, b, t, u] + cons + abs(res[b, t, u]) + stock
+                + abs(pool[b, t, u])
+            )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def balance_residual_serial(
-    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out, scale
 ):
     """Fill ``out`` with the residual of every batch member, one after another."""
     for b in range(flows.shape[1]):
         _residual_member(
-            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
-        )
+            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out,
+            scale,
+        )  # fmt: skip
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def balance_residual_parallel(
-    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
+    by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out, scale
 ):
     """Fill ``out`` with the residual of every batch member, members spread over threads."""
     for b in prange(flows.shape[1]):
         _residual_member(
-            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out
-        )
+            np.int64(b), by_unit, flows, runoff, bnd, recharge, inflow, outflow, res, res0, aq, aq0, pool, out,
+            scale,
+        )  # fmt: skip
 
 
-def residual(by_unit: np.ndarray, flows: np.ndarray, *states: np.ndarray) -> np.ndarray:
-    """Mass-balance residual of each batch member, step and unit [hm3].
+def residual(by_unit: np.ndarray, flows: np.ndarray, *states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mass-balance residual of each batch member, step and unit, and the scale it is judged by [hm3].
 
     ``residual = runoff + boundary inflow + inflow + external deliveries + recharge
     − outflow − consumption − Δreservoir − Δaquifer − Δreclaimed pool``, Δ being the change
@@ -189,7 +202,8 @@ def residual(by_unit: np.ndarray, flows: np.ndarray, *states: np.ndarray) -> np.
     Parameters
     ----------
     by_unit : numpy.ndarray
-        Pumping and external water by unit, the second output of :func:`derive` [hm3].
+        Pumping, external water and all water delivered by unit, the second output of
+        :func:`derive` [hm3].
     flows : numpy.ndarray
         The first output of :func:`derive` [hm3].
     *states : numpy.ndarray
@@ -200,10 +214,14 @@ def residual(by_unit: np.ndarray, flows: np.ndarray, *states: np.ndarray) -> np.
 
     Returns
     -------
-    numpy.ndarray
+    residual : numpy.ndarray
         (batch, time, unit) [hm3].
+    scale : numpy.ndarray
+        (batch, time, unit): the magnitude of the terms of the balance, as
+        :func:`sim.accounting.balance_scale` [hm3].
     """
     out = np.empty(flows.shape[1:4])
+    scale = np.empty(flows.shape[1:4])
     fn = balance_residual_parallel if _threaded(flows[0]) else balance_residual_serial
-    fn(by_unit, flows, *states, out)
-    return out
+    fn(by_unit, flows, *states, out, scale)
+    return out, scale
