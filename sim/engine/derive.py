@@ -4,8 +4,8 @@ For every batch member, step, unit and sector [hm3]:
 ``delivered = Σ_source delivery``, ``shortage = max(0, requirement − delivered)``,
 ``consumption = delivered × consumption_fraction`` and the return flow
 ``delivered − consumption`` split by the sector's return shares; and, per unit and step,
-the mass-balance residual. Doing this in compiled passes avoids a dozen full-size
-temporaries in large ensembles. Each pass has a serial entry point (``*_serial``) and a
+the mass-balance residual and the scale it is judged by. Doing this in compiled passes
+avoids a dozen full-size temporaries in large ensembles. Each pass has a serial entry point (``*_serial``) and a
 threaded one; :func:`derive` and :func:`residual` pick the threaded one for ensembles,
 unless the calling thread has one numba thread (a chunk of
 :func:`sim.distributed.imap_threads`). Every entry point releases the GIL (``nogil``).
