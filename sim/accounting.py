@@ -148,10 +148,8 @@ def _residual(
         flat("aquifer_storage"), as_batch_array(inputs["groundwater_storage"], bdims, sizes, ("unit",)),
         flat("reclaimed_pool"),
     )  # fmt: skip
-    dims = (*lead, "time", "unit")
-    return xr.DataArray(res.reshape(shape + list(res.shape[1:])), dims=dims), scale.reshape(
-        shape + list(scale.shape[1:])
-    )
+    full = shape + list(res.shape[1:])
+    return xr.DataArray(res.reshape(full), dims=(*lead, "time", "unit")), scale.reshape(full)
 
 
 def _check(res: xr.DataArray, scale: np.ndarray, rtol: float, units: np.ndarray, times: np.ndarray) -> None:

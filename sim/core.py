@@ -157,13 +157,15 @@ def apply_demand_models(
 
 
 def hydrology_factors(
-    hyd: DictConfig, pack: Pack, axis: xr.Dataset, samples: slice | None = None
+    hyd: DictConfig, pack: Pack, axis: xr.Dataset, samples: slice | None = None, cache: dict | None = None
 ) -> xr.Dataset | None:
     """Multipliers of the pack's mean hydrology for ``hydrology.name`` (None for ``mean``).
 
     ``samples`` keeps these samples of a stochastic hydrology (the whole ensemble's normal
     scores are drawn, only these are transformed: see
-    :func:`sim.hydrology.stochastic.annual_factors`).
+    :func:`sim.hydrology.stochastic.annual_factors`). ``cache`` keeps the pack's hydrology
+    statistics and correlation between calls with the same ``pack`` (the chunks of an
+    ensemble read the files once).
 
     Returns
     -------
@@ -179,7 +181,7 @@ def hydrology_factors(
         return None
     # imported in their branches: the design years and sequences load scipy.stats (1 s),
     # which the mean hydrology and the stochastic one (scipy.special only) do not need
-    stats = load_statistics(pack)
+    stats = _cached(cache, ("hydrology_statistics",), lambda: load_statistics(pack))
     units = [str(u) for u in pack.data.unit.values]
     years = [int(y) for y in np.unique(axis["year"].values)]
     if hyd.name in ("water_year", "series"):
@@ -204,7 +206,7 @@ def hydrology_factors(
 
     correlation = hyd.correlation
     if correlation is None:
-        matrix = load_correlation(pack)
+        matrix = _cached(cache, ("hydrology_correlation",), lambda: load_correlation(pack))
         correlation = matrix if matrix is not None else float(stats["precipitation_correlation"].mean())
     ar1 = hyd.ar1 if hyd.ar1 is not None else float(stats["precipitation_ar1"].mean())
     years = np.unique(axis["year"].values)
@@ -289,7 +291,7 @@ def build_inputs(
     hyd = cfg.hydrology
     if samples is not None and hyd.name == "stochastic":
         # each chunk transforms its own samples (the costly part of the draw)
-        factors = hydrology_factors(hyd, pack, axis, samples)
+        factors = hydrology_factors(hyd, pack, axis, samples, cache)
     else:
         factors = _cached(cache, ("hydrology_factors",), lambda: hydrology_factors(hyd, pack, axis))
         if samples is not None and factors is not None and "sample" in factors.dims:
