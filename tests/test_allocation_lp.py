@@ -344,6 +344,42 @@ def test_closed_unit_shares_its_diversion_capacity_by_equal_coverage() -> None:
     assert delivery(bal, "A", "irrigation") == pytest.approx([16.0 / 3.0], abs=1e-12)
 
 
+def test_diversion_capacity_in_a_chain_with_and_without_the_river_binding() -> None:
+    """A capacity binds upstream; downstream, the river binds in one sample only.
+
+    ::
+
+        runoff 100 (sample 0) or 40 (sample 1)
+            |
+          [ A ]  irrigation requires 30, diversion capacity 10, consumption 0.5
+            |     (all returns to the river)
+            v  share 1
+          [ B ]  irrigation requires 50, consumption 1
+            |
+            v
+
+    Both units draw at the same stage. A is held to its capacity: 10 (coverage 1/3), and
+    returns 5 at its outlet, so B's intake is runoff - 10 + 5.
+
+    * Sample 0: B's intake is 95 >= 50, so B gets 50 (the kernel's one-routing answer,
+      every unit at its own bound). B's outflow is 45.
+    * Sample 1: each unit at its own bound would need 50 from B's intake of 35, so the
+      progressive filling runs: A's capacity binds first (common coverage 1/3 < 40 / 65,
+      where B's intake would bind), then B rises alone to 35 / 50 = 0.7 and gets 35.
+    """
+    runoff = xr.DataArray([[[100.0, 0.0]], [[40.0, 0.0]]], dims=("sample", "time", "unit"))
+    inputs = make_inputs(
+        ["A", "B"], ["irrigation"], [1], [["surface"]], [("A", "B", 1.0)],
+        runoff=runoff, requirement=[[[30.0], [50.0]]], surface_capacity=[[10.0, INF]],
+        consumption_fraction=[[0.5], [1.0]],
+    )  # fmt: skip
+    raw, bal = run(inputs)
+    got = bal["delivery"].sum("source").sel(sector="irrigation").isel(time=0).transpose("sample", "unit")
+    np.testing.assert_allclose(got.sel(unit=["A", "B"]).values, [[10.0, 50.0], [10.0, 35.0]], atol=1e-12)
+    out = raw["outflow"].isel(time=0).transpose("sample", "unit").sel(unit=["A", "B"]).values
+    np.testing.assert_allclose(out, [[95.0, 45.0], [35.0, 0.0]], atol=1e-12)
+
+
 def test_groundwater_first_then_surface() -> None:
     """Preference groundwater;surface with short groundwater, next to a surface-first demand.
 

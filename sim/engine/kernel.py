@@ -188,6 +188,10 @@ def _surface_stage(d0, d1, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale
     hold the withdrawals and river returns already fixed this step [hm3]; ``lin[NAT]`` and
     ``lin[CCAP]`` the water held and the diversion capacity. Writes the delivery of each
     demand to ``dem_f[D_Y]``. ``flags`` (3, unit) is a work array.
+
+    A part of several units first tries the answer it has when the river binds nowhere:
+    each unit at its own diversion capacity (one routing). Only if the river cannot carry
+    that does the progressive filling run (a few routings per round).
     """
     tol = 1e-12 * scale
     if j1 - j0 == 1:
@@ -204,6 +208,41 @@ def _surface_stage(d0, d1, j0, j1, dem_i, dem_f, topo, lk, lin, uw, flags, scale
             t = max(room / need, 0.0)
         for d in range(d0, d1):
             dem_f[D_Y, d] = t * max(dem_f[D_REM, d], 0.0)
+        return
+    # fast path: each unit takes what its own diversion capacity allows (the closed form
+    # above). If the river can carry that, no intake or outflow binds, and this is the
+    # equal-coverage solution: every demand is at its own bound. (With t = 0, _forward
+    # reads only W0, R0 and K0, so A, AR and KDIR hold the need, its river return and the
+    # unit's coverage meanwhile.)
+    for j in range(j0, j1):
+        u = topo[T_ORDER, j]
+        lin[A, u] = 0.0
+        lin[AR, u] = 0.0
+        lin[K0, u] = 0.0
+    for d in range(d0, d1):
+        u = dem_i[D_U, d]
+        r = max(dem_f[D_REM, d], 0.0)
+        lin[A, u] += r
+        lin[AR, u] += dem_f[D_RHO, d] * r
+    capped = False
+    for j in range(j0, j1):
+        u = topo[T_ORDER, j]
+        need = lin[A, u]
+        room = lin[CCAP, u] - uw[U_WFIX, u]
+        t = 1.0
+        if need > 0.0 and room + tol < need:
+            t = max(room / need, 0.0)
+            capped = True
+        lin[KDIR, u] = t
+        lin[W0, u] = uw[U_WFIX, u] + t * need
+        lin[R0, u] = uw[U_RFIX, u] + t * lin[AR, u]
+    # (with no capacity binding, the first trial below, at t = 1, is this same test)
+    g = _forward(0.0, topo, lk, lin, ws_f, j0, j1)[0] if capped else -np.inf
+    if g >= -tol:
+        for d in range(d0, d1):
+            dem_f[D_Y, d] = lin[KDIR, dem_i[D_U, d]] * max(dem_f[D_REM, d], 0.0)
+        for j in range(j0, j1):
+            lin[KDIR, topo[T_ORDER, j]] = 0.0
         return
     for d in range(d0, d1):
         dem_f[D_Y, d] = 0.0
