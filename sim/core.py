@@ -123,11 +123,10 @@ def apply_demand_models(
             continue
         model = str(model)
         if model not in results:
-            key = (
-                ("demand_model", model, content_key(drivers[model], skip_dim="sample"))
-                if cache is not None
-                else None
-            )
+            # a model whose result varied along ``sample`` in an earlier chunk is not kept, so
+            # its (costly) key is not computed again
+            keep = cache is not None and ("demand_model_by_sample", model) not in cache
+            key = ("demand_model", model, content_key(drivers[model], skip_dim="sample")) if keep else None
             if key is not None and key in cache:
                 results[model] = cache[key]
             else:
@@ -138,6 +137,8 @@ def apply_demand_models(
                 results[model] = module.requirement(drivers[model], axis, options)
                 if key is not None and "sample" not in results[model].dims:
                     cache[key] = results[model]
+                elif key is not None:
+                    cache[("demand_model_by_sample", model)] = True
         result = results[model]
         req_parts[sector] = result["requirement"].reindex(unit=inputs.unit.values)
         if "consumption_fraction" in result:
@@ -146,14 +147,31 @@ def apply_demand_models(
         for name, da in result.data_vars.items():
             if name not in ("requirement", "consumption_fraction"):
                 diagnostics[f"{sector}_{name}"] = da
-    index = xr.DataArray(sectors, dims="sector", name="sector")
-    requirement = xr.concat(list(xr.broadcast(*req_parts.values())), dim=index, coords="minimal")
-    inputs = inputs.assign(requirement=requirement.transpose(..., "time", "unit", "sector"))
+    attrs = {"units": "hm3", "long_name": "requirement at the source by sector (withdrawal per step)"}
+    inputs = inputs.assign(requirement=_stack_sectors(req_parts, attrs))
     if set_cf:
-        cf = xr.concat(list(xr.broadcast(*cf_parts.values())), dim=index, coords="minimal")
-        order = [d for d in ("time", "unit", "sector") if d in cf.dims]
-        inputs = inputs.assign(consumption_fraction=cf.transpose(..., *order))
+        cf = _stack_sectors(cf_parts, inputs["consumption_fraction"].attrs)
+        inputs = inputs.assign(consumption_fraction=cf)
     return inputs, diagnostics
+
+
+def _stack_sectors(parts: Mapping[str, xr.DataArray], attrs: Mapping) -> xr.DataArray:
+    """Stack per-sector arrays along a new last dim ``sector``, broadcast against each other.
+
+    The result's dims are the batch dims, then ``time`` and ``unit`` where present, then
+    ``sector``; its attributes are ``attrs``. The values and coordinates are those of
+    ``xr.concat`` of the broadcast parts, written once into a C-ordered array: the layout
+    the engine reads, so :func:`sim.engine.run_network` needs no copy of its own.
+    """
+    arrays = xr.broadcast(*parts.values())
+    dims = arrays[0].dims
+    order = [d for d in dims if d not in ("time", "unit")] + [d for d in ("time", "unit") if d in dims]
+    first = arrays[0].transpose(*order)
+    out = np.empty((*first.shape, len(arrays)), dtype=np.result_type(*(da.dtype for da in arrays)))
+    for i, da in enumerate(arrays):
+        out[..., i] = da.transpose(*order).values
+    stacked = xr.DataArray(out, dims=(*order, "sector"), coords=dict(first.coords), attrs=dict(attrs))
+    return stacked.assign_coords(sector=list(parts))
 
 
 def hydrology_factors(

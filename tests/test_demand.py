@@ -428,6 +428,30 @@ def test_irrigation_soil_storage_and_over_irrigation(base_run):
     )
 
 
+def test_irrigation_factors_along_time_give_what_the_calendar_path_gives():
+    # Soil storage, over-irrigation and areas constant in time: the sum over crops is taken
+    # per calendar year and month. The same values along `time` (as a measure that ramps
+    # them up gives them) take the step-by-step path; both must agree. The rain differs
+    # between the years, so a year taken for another would show.
+    axis = make_time_axis("2022-01", "2023-12")
+    drivers = irrigation_drivers(soil_storage=[60.0, 20.0], over_irrigation=[0.1, -0.2])
+    rain = np.stack([np.c_[RAIN, RAIN] * f for f in (0.6, 1.3)])
+    drivers["climate_precipitation"] = (("year", "month", "unit"), rain)
+    drivers = drivers.assign_coords(year=[2022, 2023])
+    calendar = irrigation.requirement(drivers, axis, {"base_year": 2022})
+    along = drivers.assign(
+        {
+            n: drivers[n].expand_dims(time=axis.time)
+            for n in ("soil_storage", "over_irrigation", "irrigated_area")
+        }
+    )
+    steps = irrigation.requirement(along, axis, {"base_year": 2022})
+    for name in ("requirement", "irrigation_net"):
+        np.testing.assert_allclose(steps[name].transpose(*calendar[name].dims), calendar[name], rtol=1e-12)
+    dry, wet = (calendar.requirement.sel(unit="a", time=y).sum().item() for y in ("2022", "2023"))
+    assert dry > wet > 0.0
+
+
 def test_irrigation_daily_steps_spread_the_month(base_run):
     axis = make_time_axis("2022-07-01", "2022-07-31", step="day")
     out = irrigation.requirement(irrigation_drivers(), axis, {"base_year": 2022})

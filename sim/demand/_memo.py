@@ -25,14 +25,23 @@ def _bytes(values: Any) -> bytes:
     return arr.tobytes() if arr.dtype != object else repr(arr.tolist()).encode()
 
 
-def variable_key(ds: xr.Dataset, name: str) -> tuple:
-    """Return the content of variable ``name`` of ``ds`` (None when absent) and its coordinate labels."""
+def variable_key(ds: xr.Dataset, name: str, labels: dict[Hashable, bytes] | None = None) -> tuple:
+    """Return the content of variable ``name`` of ``ds`` (None when absent) and its coordinate labels.
+
+    ``labels`` keeps the bytes of each dimension's labels between calls on the same ``ds``.
+    """
     if name not in ds.variables:
         return (name, None)
-    da = ds[name]
-    coords = tuple((str(d), _bytes(da[d].values)) for d in da.dims if d in da.coords)
-    values = np.asarray(da.values)
-    return (name, da.dims, values.dtype.str, values.shape, _bytes(values), coords)
+    var = ds.variables[name]  # the Variable: no DataArray is built
+    labels = {} if labels is None else labels
+    coords = []
+    for d in var.dims:
+        if d in ds.coords:
+            if d not in labels:
+                labels[d] = _bytes(ds.variables[d].values)
+            coords.append((str(d), labels[d]))
+    values = np.asarray(var.values)
+    return (name, var.dims, values.dtype.str, values.shape, _bytes(values), tuple(coords))
 
 
 def content_key(
@@ -58,8 +67,9 @@ def content_key(
         dimension of ``ds`` but ``skip_dim``.
     """
     chosen = sorted(str(n) for n in ds.variables) if names is None else sorted(set(names))
+    labels: dict[Hashable, bytes] = {}
     keys = [
-        variable_key(ds, n)
+        variable_key(ds, n, labels)
         for n in chosen
         if skip_dim is None or n not in ds.variables or skip_dim not in ds.variables[n].dims
     ]

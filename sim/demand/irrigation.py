@@ -428,6 +428,24 @@ def efficiencies(drivers: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     return conveyance, field
 
 
+def _keep(soil: xr.DataArray, season: xr.DataArray) -> xr.DataArray:
+    """Share of the season's need left after the soil storage [1] (0 where there is no need)."""
+    return (1.0 - soil / season.where(season > 0)).clip(min=0.0).fillna(0.0)
+
+
+def _sum_over_crops(*factors: xr.DataArray) -> xr.DataArray:
+    """Product of ``factors`` summed over ``crop`` [product of their units].
+
+    The factors that vary by crop go into one einsum, so their product over ``crop`` is
+    never built as an array.
+    """
+    total = xr.dot(*[f for f in factors if "crop" in f.dims], dim="crop")
+    for f in factors:
+        if "crop" not in f.dims:
+            total = total * f
+    return total
+
+
 # ----------------------------------------------------------------------------------------
 # the model
 # ----------------------------------------------------------------------------------------
@@ -504,8 +522,13 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
         )
         peff = _effective_rain(drivers, active, options)
         month_days = xr.DataArray(_MONTH_DAYS, coords={"month": _MONTHS})
-        etc = kc * et0_active
-        need_active = (etc - peff * crop_days / month_days).clip(min=0.0)
+        need_active = kc * et0_active  # ETc, then less the effective rain in place
+        rain = peff * (crop_days / month_days)
+        if set(rain.dims) <= set(need_active.dims):
+            need_active -= rain
+        else:
+            need_active = need_active - rain
+        np.maximum(need_active.data, 0.0, out=need_active.data)
         et0 = et0_active.reindex(unit=units).transpose(..., "month", "unit")
         need = need_active.reindex(unit=units, fill_value=0.0).transpose(..., "crop", "month", "unit")
     season = need.sum("month")
@@ -517,24 +540,22 @@ def requirement(drivers: xr.Dataset, axis: xr.Dataset, options: Mapping) -> xr.D
     frac = axis["days_in_step"] / axis["days_in_month"]
     month = axis["month"]
     soil = scalars["soil_storage"]
-    if "year" in need.dims:  # climate that varies from year to year (stochastic hydrology)
-        need_t = need.sel(year=axis["year"], month=month).drop_vars(["year", "month"])
-        if "time" in soil.dims:  # soil storage along time: the share kept step by step
+    over = 1.0 + scalars["over_irrigation"]
+    # the calendar (year and month) of each time step
+    steps = {"month": month, **({"year": axis["year"]} if "year" in need.dims else {})}
+    if not any("time" in f.dims for f in (soil, over, area)):
+        # the sum over crops below is taken per calendar month (and year), then spread to
+        # the time steps: the crop dim never meets the time axis
+        keep = _keep(soil, season)
+        crop_net = _sum_over_crops(need, keep, over, area).sel(steps).drop_vars(list(steps))
+    else:  # a measure ramps soil storage, over-irrigation or areas up over time
+        need_t = need.sel(steps).drop_vars(list(steps))
+        if "year" in season.dims and "time" in soil.dims:
             season = season.sel(year=axis["year"]).drop_vars("year")
-    else:
-        need_t = need.sel(month=month).drop_vars("month")
-    # share of the season's need left after soil storage [1], once per year where it can be
-    keep = (1.0 - soil / season.where(season > 0)).clip(min=0.0).fillna(0.0)
-    if "year" in keep.dims:
-        keep = keep.sel(year=axis["year"]).drop_vars("year")
-    # sum over crops of need x keep x (1 + over-irrigation) x area [mm ha]: the factors that
-    # vary by crop go into one einsum, so no (batch, time, crop, unit) product is built
-    factors = [need_t, keep, 1.0 + scalars["over_irrigation"], area]
-    by_crop = [f for f in factors if "crop" in f.dims]
-    crop_net = xr.dot(*by_crop, dim="crop")
-    for f in factors:
-        if "crop" not in f.dims:
-            crop_net = crop_net * f
+        keep = _keep(soil, season)
+        if "year" in keep.dims:
+            keep = keep.sel(year=axis["year"]).drop_vars("year")
+        crop_net = _sum_over_crops(need_t, keep, over, area)
     crop_net = crop_net * _MM_HA_TO_HM3 * growth * frac
     crop_req = crop_net / euc
 
