@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+from numba import njit
 
-from sim.engine import run_network
-from sim.timeaxis import annual
+from sim.engine import as_batch_array, run_network
 
 #: Engine inputs holding engineering capacities [hm3 per step], lifted in the ``works`` case.
 WORKS = (
@@ -42,11 +42,58 @@ WORKS = (
     "reclaimed_capacity",
 )
 TYPES = ("none", "engineering", "resource", "mixed")
+#: The two engine cases, along dim ``case``.
+CASES = ("works", "demand")
 
 
 def lift_works(inputs: xr.Dataset) -> xr.Dataset:
     """Return the inputs with every engineering capacity of :data:`WORKS` set to infinity."""
     return inputs.assign({name: xr.full_like(inputs[name], np.inf) for name in WORKS})
+
+
+def case_inputs(inputs: xr.Dataset, demand_multiplier: float) -> xr.Dataset:
+    """Return the inputs of both cases of :data:`CASES` along a leading dim ``case``.
+
+    ``works``: :func:`lift_works`; ``demand``: every requirement times ``demand_multiplier``
+    [1]. Only the variables that differ between the cases get the ``case`` dim.
+    """
+
+    def along_case(works: np.ndarray, demand: np.ndarray, like: xr.DataArray) -> xr.DataArray:
+        return xr.DataArray(np.stack([works, demand]), dims=("case", *like.dims), coords=like.coords)
+
+    changed = {
+        name: along_case(np.full(inputs[name].shape, np.inf), inputs[name].values, inputs[name])
+        for name in WORKS
+    }
+    req = inputs["requirement"]
+    changed["requirement"] = along_case(req.values, req.values * demand_multiplier, req)
+    return inputs.assign(changed).assign_coords(case=list(CASES))
+
+
+@njit(cache=True, nogil=True)
+def _annual_sums(req, works, demand, year_of_step, short, capacity):
+    """Add the shortage with unlimited works and the demand case's deliveries up by year.
+
+    ``short`` gets ``Σ_sector max(req − works, 0)`` and ``capacity`` ``Σ_sector demand``.
+    ``req`` (batch or 1, time, unit, sector), ``works`` and ``demand`` (batch, time, unit,
+    sector) [hm3]; ``year_of_step`` (time) the year index of each step; ``short`` and
+    ``capacity`` (batch, year, unit) [hm3/a], zero on entry. A NaN anywhere in a sum gives NaN.
+    """
+    nb, nt, nu, ns = works.shape
+    for b in range(nb):
+        br = b if req.shape[0] > 1 else 0
+        for t in range(nt):
+            y = year_of_step[t]
+            for u in range(nu):
+                s_sum = 0.0
+                c_sum = 0.0
+                for s in range(ns):
+                    gap = req[br, t, u, s] - works[b, t, u, s]
+                    if not gap <= 0.0:  # positive or NaN (clip keeps a NaN)
+                        s_sum += gap
+                    c_sum += demand[b, t, u, s]
+                short[b, y, u] += s_sum
+                capacity[b, y, u] += c_sum
 
 
 def diagnose(
@@ -77,22 +124,28 @@ def diagnose(
         ``shortage_unlimited_works`` (…, year, unit) [hm3/a]; ``supply_capacity``
         (…, year, unit) [hm3/a]; ``shortage_type`` (…, unit) [code 0–3, CF flags].
     """
-    cases = xr.concat(
-        [lift_works(inputs), inputs.assign(requirement=inputs["requirement"] * demand_multiplier)],
-        dim=xr.DataArray(["works", "demand"], dims="case", name="case"),
-        data_vars="different",
-        coords="minimal",
-        compat="equals",
-    )  # only the variables that differ between the cases get the case dim
-    delivered = run_network(cases, by_source=False)["delivered"]
-    short_res = (
-        (cases["requirement"].sel(case="works", drop=True) - delivered.sel(case="works", drop=True))
-        .clip(min=0.0)
-        .sum("sector", skipna=False)
-    )
-    capacity = delivered.sel(case="demand", drop=True).sum("sector", skipna=False)
+    delivered = run_network(case_inputs(inputs, demand_multiplier), by_source=False)["delivered"]
+    # the shortage with unlimited works and the deliveries of the demand case, summed over
+    # the sectors and the steps of each year in one compiled pass
+    lead = tuple(d for d in delivered.dims if d not in ("case", "time", "unit", "sector"))
+    dv = delivered.transpose("case", *lead, "time", "unit", "sector")
+    sizes = {d: dv.sizes[d] for d in lead}
+    flat = np.ascontiguousarray(dv.values).reshape(2, -1, *dv.shape[-3:])
+    req = as_batch_array(inputs["requirement"], lead, sizes, ("time", "unit", "sector"))
+    years = dv["time"].dt.year.values
+    year_list, year_of_step = np.unique(years, return_inverse=True)
+    short = np.zeros((flat.shape[1], year_list.size, flat.shape[-2]))
+    cap = np.zeros_like(short)
+    _annual_sums(req, flat[0], flat[1], year_of_step.astype(np.int64), short, cap)
+    coords = {**{d: dv[d] for d in lead if d in dv.coords}, "year": year_list, "unit": dv["unit"]}
+
+    def by_year(values: np.ndarray) -> xr.DataArray:
+        shape = [sizes[d] for d in lead] + list(values.shape[1:])
+        return xr.DataArray(values.reshape(shape), dims=(*lead, "year", "unit"), coords=coords)
+
+    short_res, capacity = by_year(short), by_year(cap)
     s_now = bal["shortage"].sum(("time", "sector"), skipna=False)
-    s_res = short_res.sum("time", skipna=False)
+    s_res = short_res.sum("year", skipna=False)
     eps = tolerance * bal["requirement"].sum(("time", "sector"), skipna=False)
     kind = xr.where(
         s_now <= eps,
@@ -101,10 +154,10 @@ def diagnose(
     ).astype(np.int8)
     out = xr.Dataset(
         {
-            "shortage_unlimited_works": annual(short_res).assign_attrs(
+            "shortage_unlimited_works": short_res.assign_attrs(
                 units="hm3/a", long_name="shortage with every engineering capacity lifted (resource limit)"
             ),
-            "supply_capacity": annual(capacity).assign_attrs(
+            "supply_capacity": capacity.assign_attrs(
                 units="hm3/a",
                 long_name=f"deliverable volume under the current works (requirements x {demand_multiplier:g})",
             ),
