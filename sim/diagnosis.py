@@ -32,6 +32,7 @@ import xarray as xr
 from numba import njit
 
 from sim.engine import as_batch_array, run_network
+from sim.timeaxis import year_of_step
 
 #: Engine inputs holding engineering capacities [hm3 per step], lifted in the ``works`` case.
 WORKS = (
@@ -61,10 +62,8 @@ def case_inputs(inputs: xr.Dataset, demand_multiplier: float) -> xr.Dataset:
     def along_case(works: np.ndarray, demand: np.ndarray, like: xr.DataArray) -> xr.DataArray:
         return xr.DataArray(np.stack([works, demand]), dims=("case", *like.dims), coords=like.coords)
 
-    changed = {
-        name: along_case(np.full(inputs[name].shape, np.inf), inputs[name].values, inputs[name])
-        for name in WORKS
-    }
+    lifted = lift_works(inputs)
+    changed = {name: along_case(lifted[name].values, inputs[name].values, inputs[name]) for name in WORKS}
     req = inputs["requirement"]
     changed["requirement"] = along_case(req.values, req.values * demand_multiplier, req)
     return inputs.assign(changed).assign_coords(case=list(CASES))
@@ -132,11 +131,10 @@ def diagnose(
     sizes = {d: dv.sizes[d] for d in lead}
     flat = np.ascontiguousarray(dv.values).reshape(2, -1, *dv.shape[-3:])
     req = as_batch_array(inputs["requirement"], lead, sizes, ("time", "unit", "sector"))
-    years = dv["time"].dt.year.values
-    year_list, year_of_step = np.unique(years, return_inverse=True)
+    year_list, step_year = year_of_step(dv["time"].dt.year.values)
     short = np.zeros((flat.shape[1], year_list.size, flat.shape[-2]))
     cap = np.zeros_like(short)
-    _annual_sums(req, flat[0], flat[1], year_of_step.astype(np.int64), short, cap)
+    _annual_sums(req, flat[0], flat[1], step_year, short, cap)
     coords = {**{d: dv[d] for d in lead if d in dv.coords}, "year": year_list, "unit": dv["unit"]}
 
     def by_year(values: np.ndarray) -> xr.DataArray:

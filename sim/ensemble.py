@@ -31,7 +31,7 @@ from numba import njit
 
 from sim.errors import InputError
 from sim.risk import cap_exceedance
-from sim.timeaxis import annual
+from sim.timeaxis import annual, year_of_step
 from sim.variables import is_stock
 
 KEEP = ("auto", "all", "summary")
@@ -189,16 +189,14 @@ def sum_and_annual(da: xr.DataArray, how: str = "sum") -> tuple[xr.DataArray, xr
         or not values.flags.c_contiguous
     ):
         return None
-    years = np.asarray(index.year)
-    new_year = np.r_[True, years[1:] != years[:-1]]
-    year_of_step = np.cumsum(new_year) - 1
+    year_labels, step_year = year_of_step(np.asarray(index.year))
     lead, (n_s, n_t), rest = da.shape[:axis], da.shape[axis : axis + 2], da.shape[axis + 2 :]
     n_lead, n_rest = int(np.prod(lead, dtype=np.int64)), int(np.prod(rest, dtype=np.int64))
-    n_y = int(year_of_step[-1]) + 1
+    n_y = int(step_year[-1]) + 1
     out_sum = np.empty((n_lead, n_t, n_rest))
     out_year = np.empty((n_lead, n_s, n_y, n_rest))
     _sum_and_annual_kernel(
-        values.reshape(n_lead, n_s, n_t, n_rest), year_of_step, how == "last", out_sum, out_year
+        values.reshape(n_lead, n_s, n_t, n_rest), step_year, how == "last", out_sum, out_year
     )
     # the first sample's view keeps the other coordinates, their indexes and the attributes
     # (as xarray's sum does)
@@ -207,7 +205,7 @@ def sum_and_annual(da: xr.DataArray, how: str = "sum") -> tuple[xr.DataArray, xr
     by_year = xr.DataArray(
         out_year.reshape((*lead, n_s, n_y, *rest)),
         dims=tuple("year" if d == "time" else d for d in da.dims),
-        coords={**{k: v for k, v in coords.items() if "time" not in v.dims}, "year": years[new_year]},
+        coords={**{k: v for k, v in coords.items() if "time" not in v.dims}, "year": year_labels},
         name=da.name,
     )
     return total, by_year

@@ -63,6 +63,26 @@ def make_time_axis(start: str, end: str, step: str = "month") -> xr.Dataset:
     )
 
 
+def year_of_step(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group the steps of a time axis into its calendar years, as :func:`annual` does.
+
+    Parameters
+    ----------
+    years : numpy.ndarray
+        Calendar year of each step, in time order.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        The year of each group, in order.
+    index : numpy.ndarray
+        The group of each step (int64), 0 for the first year.
+    """
+    years = np.asarray(years)
+    new_year = np.r_[True, years[1:] != years[:-1]]
+    return years[new_year], np.cumsum(new_year, dtype=np.int64) - 1
+
+
 def annual(da: xr.DataArray, how: str = "sum") -> xr.DataArray:
     """Annual values of a per-step variable: dim ``time`` becomes ``year``.
 
