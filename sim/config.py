@@ -10,6 +10,8 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from sim.errors import InputError
+
 
 @dataclass
 class TimeConfig:
@@ -67,7 +69,9 @@ class ComparisonConfig:
 class RiskConfig:
     """Risk diagnosis of every run (``docs/hydrology.md``)."""
 
-    diagnose: bool = True  #: shortage type and supply capacity (two extra engine cases)
+    #: shortage type and supply capacity (two extra engine cases): true | false | auto (on except
+    #: in a stochastic ensemble of more than one sample; see :func:`diagnosis_on`)
+    diagnose: Any = "auto"
     demand_multiplier: float = 10.0  #: requirement factor for the supply capacity [1]
     resource_share: float = 0.9  #: share of the shortage left with unlimited works for "resource" [1]
     tolerance: float = 1e-3  #: shortage below tolerance x requirement counts as none [1]
@@ -140,6 +144,37 @@ def register() -> None:
 
 
 register()
+
+
+def diagnosis_on(cfg: Any) -> bool:
+    """Whether a run makes the shortage-type diagnosis (config key ``risk.diagnose``).
+
+    ``true`` or ``false`` as given; ``auto`` (the default) is on, except in a stochastic
+    ensemble of more than one sample: there the diagnosis's two extra engine cases would
+    triple the allocation work for a per-sample result, while the shortage type by year type
+    and the supply capacity at each guarantee rate come from design years
+    (``hydrology=design``) at the cost of a few members (``docs/hydrology.md``).
+
+    Parameters
+    ----------
+    cfg : omegaconf.DictConfig
+        The full configuration (keys ``risk.diagnose``, ``hydrology.name`` and
+        ``hydrology.n_samples``).
+
+    Raises
+    ------
+    sim.errors.InputError
+        If ``risk.diagnose`` is not true, false or auto.
+    """
+    value = cfg.risk.diagnose
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "auto":
+        return not (str(cfg.hydrology.name) == "stochastic" and int(cfg.hydrology.n_samples) > 1)
+    raise InputError(f"config key 'risk.diagnose': expected true, false or auto, got {value!r}")
 
 
 def compose(overrides: list[str] | None = None, return_hydra_config: bool = False) -> Any:

@@ -16,7 +16,7 @@ from sim.accounting import account
 from sim.attribution import KINDS, annual_use_raw, attribute
 from sim.caps import load_caps
 from sim.comparison import cap_status, cost_per_m3, costs, savings
-from sim.config import Config
+from sim.config import Config, diagnosis_on
 from sim.demand import load_model
 from sim.demand._memo import content_key
 from sim.diagnosis import diagnose
@@ -512,6 +512,7 @@ def prepare(
     cfg = _as_config(cfg)
     pack = adjust_drivers(loader(str(cfg.region)), cfg.get("drivers"))
     measures = configured_measures(cfg.measures)
+    diagnosis_on(cfg)  # a bad risk.diagnose fails here, before any work
     if measures and str(cfg.comparison.scenario) == "baseline":
         raise InputError("config key 'comparison.scenario': 'baseline' names the run without measures")
     return cfg, pack, measures
@@ -552,7 +553,7 @@ def balance(
         bal = bal.assign_coords(sector_group=("sector", pack.data["sector_group"].values.astype(str)))
     bal = bal.assign(diagnostics)  # one merge for all (assigning one by one aligns each)
     risk = cfg.risk
-    if risk.diagnose:
+    if diagnosis_on(cfg):
         if not risk.demand_multiplier > 1:
             raise InputError(
                 f"config key 'risk.demand_multiplier': expected a number > 1, got {risk.demand_multiplier}"
@@ -606,6 +607,10 @@ def simulate(cfg: Config | DictConfig | Mapping[str, Any] | None = None) -> xr.D
     cfg, pack, measures = prepare(cfg)
     n_samples = int(cfg.hydrology.n_samples) if cfg.hydrology.name == "stochastic" else 1
     keep = keep_mode(str(cfg.hydrology.get("keep", "auto")), n_samples, _sample_bytes(cfg, pack, measures))
+    if n_samples > 1 and not diagnosis_on(cfg):
+        logger.info(
+            "no shortage-type diagnosis in this %d-sample ensemble (risk.diagnose=true adds it)", n_samples
+        )
     if n_samples > 1 and (str(cfg.engine.name) != "serial" or keep == "summary"):
         bal = _simulate_chunked(cfg, pack, measures, n_samples, summary=keep == "summary")
     else:
@@ -682,7 +687,7 @@ def _simulate_chunked(
     settings = EngineSettings.from_config(cfg.engine)
     threads = (settings.threads or available_cores()) if settings.name == "serial" else 1
     if summary:
-        work = _sample_bytes(cfg, pack, measures) * (DIAGNOSIS_FACTOR if cfg.risk.diagnose else 1.0)
+        work = _sample_bytes(cfg, pack, measures) * (DIAGNOSIS_FACTOR if diagnosis_on(cfg) else 1.0)
         size = chunk_size(settings.sample_chunk, n_samples, work, threads)
     else:
         size = settings.sample_chunk or max(1, -(-n_samples // (4 * settings.n_workers)))

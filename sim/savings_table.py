@@ -202,4 +202,6 @@ def savings_text(bal: xr.Dataset, year: int | None = None) -> str:
         lines.append(f"shortage types over the run ({bal.scenario.values[-1]}; docs/hydrology.md)")
         for t, units in groups.items():
             lines.append(f"  {t:<12} {', '.join(units) if units else '-'}")
+    else:
+        lines.append("shortage types: not computed in this run (risk.diagnose=true computes them)")
     return "\n".join(lines)

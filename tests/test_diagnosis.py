@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from test_allocation_lp import make_inputs, run
 
+from sim.config import compose, diagnosis_on
 from sim.core import simulate
 from sim.diagnosis import TYPES, diagnose
 from sim.errors import InputError
@@ -73,6 +74,34 @@ def test_simulate_reports_the_diagnosis_and_checks_its_keys():
     with pytest.raises(InputError, match=r"config key 'risk.demand_multiplier'"):
         simulate({"region": "tests/data/measures_pack", "time": {"start": "2020-01", "end": "2020-12"},
                   "risk": {"demand_multiplier": 0.5}})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "on"),
+    [
+        ([], True),  # the default job: mean hydrology
+        (["hydrology=design"], True),  # design years: the shortage type by year type
+        (["hydrology=stochastic", "hydrology.n_samples=1"], True),
+        (["hydrology=stochastic", "hydrology.n_samples=2"], False),  # auto: off in an ensemble
+        (["hydrology=stochastic", "hydrology.n_samples=2", "risk.diagnose=true"], True),
+        (["risk.diagnose=false"], False),
+        (["risk.diagnose=AUTO"], True),
+    ],
+)
+def test_risk_diagnose_auto_is_off_only_in_a_stochastic_ensemble(overrides, on):
+    assert diagnosis_on(compose(overrides)) is on
+
+
+def test_an_ensemble_has_the_diagnosis_only_when_asked_and_a_bad_setting_is_refused():
+    base = {"region": "inner_mongolia", "time": {"start": "2022-01", "end": "2022-12"},
+            "hydrology": {"name": "stochastic", "n_samples": 2}}  # fmt: skip
+    assert "shortage_type" not in simulate(base)
+    ds = simulate({**base, "risk": {"diagnose": True}})
+    assert ds["shortage_type"].dims == ("scenario", "sample", "unit")
+    with pytest.raises(
+        InputError, match=r"config key 'risk.diagnose': expected true, false or auto, got 'always'"
+    ):
+        simulate({**base, "risk": {"diagnose": "always"}})
 
 
 def test_delivered_in_one_slot_equals_the_sum_over_sources():

@@ -26,6 +26,7 @@ BASE = [
     "time.end=2024-12",
     "measures=[leakage_control]",
     "comparison.attribution=none",
+    "risk.diagnose=true",  # so that the summary of the shortage-type diagnosis is compared too
 ]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from sim.config import diagnosis_on
 from sim.errors import InputError
 
 BASE_BYTES = 0.3e9
@@ -59,7 +60,7 @@ def choose_chunk(
     """
     if limit_gb <= 0:
         raise InputError(f"config key 'sweep.max_memory_gb': expected a number > 0, got {limit_gb}")
-    one = member_bytes(steps, units, sectors, sources, bool(cfg.risk.diagnose)) * members_per_point(cfg)
+    one = member_bytes(steps, units, sectors, sources, diagnosis_on(cfg)) * members_per_point(cfg)
     room = limit_gb * 1e9 - BASE_BYTES
     fits = int(room // one) - 1  # the baseline takes one scenario of every block
     if fits < 1:
