@@ -67,7 +67,7 @@ class ComparisonConfig:
 
 @dataclass
 class RiskConfig:
-    """Risk diagnosis of every run (``docs/hydrology.md``)."""
+    """Shortage-type diagnosis and supply capacity (``docs/hydrology.md``)."""
 
     #: shortage type and supply capacity (two extra engine cases): true | false | auto (on except
     #: in a stochastic ensemble of more than one sample; see :func:`diagnosis_on`)
