@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+import pytest
 import xarray as xr
 
 from sim.demand._memo import ContentMemo, content_key
@@ -60,6 +63,38 @@ def test_memo_computes_once_per_content():
     # size 2: the oldest (tmax 20, x2) was dropped, so it is computed again
     assert memo.get(mean_tmax, _drivers(), ["climate_tmax"], 2.0) == 40.0
     assert calls == [2.0, 2.0, 3.0, 2.0]
+
+
+def test_threads_asking_at_once_share_one_computation_and_a_failure_is_not_kept():
+    # the first pair of an ensemble's chunks asks for the same result at the same time: it
+    # is computed once, the second thread waiting for the first
+    calls = []
+    started = threading.Event()
+
+    def slow_mean(ds: xr.Dataset) -> float:
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.2)  # the other thread asks meanwhile
+        return float(ds["climate_tmax"].mean())
+
+    memo = ContentMemo()
+    got = []
+    first = threading.Thread(target=lambda: got.append(memo.get(slow_mean, _drivers(), ["climate_tmax"])))
+    first.start()
+    started.wait()
+    got.append(memo.get(slow_mean, _drivers(precip_samples=5), ["climate_tmax"]))
+    first.join()
+    assert got == [20.0, 20.0]
+    assert calls == [1]
+
+    # a computation that fails keeps nothing and leaves no one waiting: the next call computes
+    def failing(ds: xr.Dataset) -> float:
+        raise ValueError("bad drivers")
+
+    with pytest.raises(ValueError, match="bad drivers"):
+        memo.get(failing, _drivers(), ["climate_tmax"])
+    with pytest.raises(ValueError, match="bad drivers"):
+        memo.get(failing, _drivers(), ["climate_tmax"])
 
 
 def test_irrigation_with_its_memo_equals_without():

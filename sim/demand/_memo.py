@@ -81,6 +81,9 @@ def content_key(
 class ContentMemo:
     """A small, thread-safe store of results by content key (oldest dropped first).
 
+    A result is computed once even when several threads ask for it at the same time (the
+    first pair of an ensemble's chunks does): the first computes it, the others wait for it.
+
     Parameters
     ----------
     size : int
@@ -90,6 +93,7 @@ class ContentMemo:
     def __init__(self, size: int = 16) -> None:
         self.size = size
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(
@@ -103,18 +107,37 @@ class ContentMemo:
         """Return ``fn(ds, *args)``, computed once per content of ``names`` of ``ds`` and ``args``.
 
         ``fn`` must read only the variables ``names`` and the coordinates of ``label_dims``
-        of ``ds``, and its result must not be changed by the caller (it is shared).
+        of ``ds``, and its result must not be changed by the caller (it is shared). If
+        another thread is computing the same result, wait for it; if that computation fails,
+        compute it here.
         """
         key = (fn.__module__, fn.__qualname__, args, content_key(ds, names, label_dims=label_dims))
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 return self._data[key]
-        value = fn(ds, *args)
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            running = self._pending.get(key)
+            if running is None:
+                running = self._pending[key] = threading.Event()
+                owner = True
+            else:
+                owner = False
+        if not owner:
+            running.wait()
+            with self._lock:
+                if key in self._data:
+                    return self._data[key]
+            return fn(ds, *args)  # the other thread failed
+        try:
+            value = fn(ds, *args)
+            with self._lock:
+                self._data[key] = value
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._pending[key]
+            running.set()
         return value
 
     def clear(self) -> None:
