@@ -1,9 +1,10 @@
 """Wall time and peak memory of a stochastic ensemble of the Inner Mongolia default.
 
 Issue 5's target: 1000 samples, monthly 2022-2035, baseline plus one scenario, in <= 10 s on
-2 cores with peak memory <= 4 GB. Each size runs as configured by default (``risk.diagnose=auto``:
-no shortage-type diagnosis in an ensemble) and with ``risk.diagnose=true``. Runs ``sim.simulate`` in a fresh process per case (so the
-peak RSS is the case's own), after one warm-up run that fills numba's cache.
+2 cores with peak memory <= 4 GB. Each size runs as configured by default
+(``risk.diagnose=auto``: no shortage-type diagnosis in an ensemble) and with
+``risk.diagnose=true``. Runs ``sim.simulate`` in a fresh process per case (so the peak RSS is
+the case's own), after one warm-up run that fills numba's cache.
 
     python benchmarks/ensemble.py [n_samples ...]
 """
