@@ -79,8 +79,15 @@ def year_of_step(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The group of each step (int64), 0 for the first year.
     """
     years = np.asarray(years)
-    new_year = np.r_[True, years[1:] != years[:-1]]
-    return years[new_year], np.cumsum(new_year, dtype=np.int64) - 1
+    starts = _year_starts(years)
+    new_year = np.zeros(years.size, dtype=np.int64)
+    new_year[starts] = 1
+    return years[starts], np.cumsum(new_year) - 1
+
+
+def _year_starts(years: np.ndarray) -> np.ndarray:
+    """Index of the first step of each calendar year (``years`` in time order)."""
+    return np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
 
 
 def annual(da: xr.DataArray, how: str = "sum") -> xr.DataArray:
@@ -109,7 +116,7 @@ def annual(da: xr.DataArray, how: str = "sum") -> xr.DataArray:
     index = da.indexes.get("time")
     # the index's years: a tenth of the cost of the .dt accessor, which builds a DataArray
     years = np.asarray(index.year) if isinstance(index, pd.DatetimeIndex) else da["time"].dt.year.values
-    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    starts = _year_starts(years)
     axis = da.get_axis_num("time")
     if how == "last":
         values = np.take(da.values, np.r_[starts[1:], years.size] - 1, axis=axis)
